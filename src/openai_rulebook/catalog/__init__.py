@@ -1,0 +1,7 @@
+"""The catalog (``specs/rules.yaml``): typed rules, the seed rulebook they cite, and coverage."""
+
+from openai_rulebook.catalog._load import load_catalog
+from openai_rulebook.catalog._model import KINDS, TIERS, Catalog, Rule
+from openai_rulebook.catalog._seeds import Seed, load_seeds
+
+__all__ = ["KINDS", "TIERS", "Catalog", "Rule", "Seed", "load_catalog", "load_seeds"]

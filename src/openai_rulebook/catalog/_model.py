@@ -1,0 +1,95 @@
+"""Typed catalog entries; validation happens once, when the catalog is loaded."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Kind = Literal["enforced", "contract", "lifecycle", "client", "advisory"]
+Tier = Literal["free", "cheap", "paid", "admin", "destructive", "realtime", "heavy"]
+KINDS: tuple[str, ...] = Kind.__args__
+TIERS: tuple[str, ...] = Tier.__args__
+#: kinds a request or a recording can check
+CHECKABLE_KINDS = frozenset(KINDS) - {"advisory"}
+
+RULE_ID = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$"
+SEED_ID = r"^(R\d{2}(\.\d+)*|H\.\d+)$"
+ENDPOINT = r"^(GET|POST|PUT|PATCH|DELETE) /v1(/[A-Za-z0-9_{}.:-]+)*$"
+
+Scalar = Union[bool, int, float, str]
+ParamValue = Union[Scalar, list[Scalar], None]
+
+
+class Rule(BaseModel):
+    """One rule of the catalog: a single checkable (or explained) statement about the API."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=RULE_ID)
+    seeds: list[str] = Field(default_factory=list)
+    source: Literal["rulebook", "openapi"] = "rulebook"
+    statement: str = Field(min_length=10)
+    kind: Kind
+    tier: Tier
+    endpoints: list[str] = Field(default_factory=list)
+    params: dict[str, ParamValue] = Field(default_factory=dict)
+    disputed: str | None = None
+    why_not_checkable: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rule:
+        for seed in self.seeds:
+            if not re.match(SEED_ID, seed):
+                raise ValueError(f"seed id {seed!r} is not of the form R03.2.1 or H.4")
+        for endpoint in self.endpoints:
+            if not re.match(ENDPOINT, endpoint):
+                raise ValueError(f"endpoint {endpoint!r} is not of the form 'GET /v1/vector_stores'")
+        if not self.seeds and self.source != "openapi":
+            raise ValueError("a rule with no seeds must say 'source: openapi'")
+        if self.source == "openapi" and self.seeds:
+            raise ValueError("'source: openapi' is for rules with no seeds; drop it or the seeds")
+        if self.kind == "advisory" and not self.why_not_checkable:
+            raise ValueError("an advisory rule needs 'why_not_checkable'")
+        if self.kind != "advisory" and self.why_not_checkable:
+            raise ValueError(f"'why_not_checkable' is only for advisory rules, this one is {self.kind!r}")
+        return self
+
+    @property
+    def area(self) -> str:
+        """The API area the rule belongs to: the first part of its id."""
+        return self.id.split(".", 1)[0]
+
+    @property
+    def checkable(self) -> bool:
+        return self.kind in CHECKABLE_KINDS
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All rules, in file order, with the line each one starts on."""
+
+    path: Path
+    seeds_file: Path | None
+    rules: tuple[Rule, ...]
+    lines: dict[str, int]
+    by_id: dict[str, Rule] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", {rule.id: rule for rule in self.rules})
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id in self.by_id
+
+    def __getitem__(self, rule_id: str) -> Rule:
+        return self.by_id[rule_id]
+
+    def where(self, rule_id: str) -> str:
+        """``file:line`` of a rule, for messages."""
+        return f"{self.path}:{self.lines[rule_id]}"
+
+    def unknown(self, rule_ids: list[str] | tuple[str, ...]) -> list[str]:
+        return [rule_id for rule_id in rule_ids if rule_id not in self]

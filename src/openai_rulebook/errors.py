@@ -1,0 +1,52 @@
+"""Every exception openai-rulebook raises, in three families.
+
+    AssertionError
+     └── RuleViolation          the API broke a catalog rule: a verdict of *fail* for that rule
+    RulebookError               the harness cannot do its job: never a verdict, always a stop
+     ├── CatalogError           specs/rules.yaml (or a marker, a fault) is wrong
+     ├── UsageError             a bad option or combination of options
+     ├── TargetError            the target cannot be used (no key for live, ...)
+     └── CassetteError          a cassette is missing or corrupt in replay
+    Inconclusive                the API could not be asked (network, 429, 5xx after retries):
+                                a verdict of *inconclusive*, never a pass and never a fail
+"""
+
+from __future__ import annotations
+
+
+class RuleViolation(AssertionError):
+    """The API's behaviour contradicts catalog rule ``rule``."""
+
+    def __init__(self, rule: str, *, expected: str, actual: str, detail: str = "") -> None:
+        self.rule = rule
+        self.expected = expected
+        self.actual = actual
+        self.detail = detail
+        lines = [f"[{rule}]", f"Expected: {expected}", f"Actual: {actual}"]
+        if detail:
+            lines.append(detail)
+        super().__init__("\n".join(lines))
+
+
+class RulebookError(Exception):
+    """A harness error: the run stops; the message says what to fix."""
+
+
+class CatalogError(RulebookError):
+    """The catalog, a rule marker or a fault is invalid."""
+
+
+class UsageError(RulebookError):
+    """An option or a combination of options is invalid."""
+
+
+class TargetError(RulebookError):
+    """The chosen target cannot be used as configured."""
+
+
+class CassetteError(RulebookError):
+    """A cassette needed for replay is missing or unreadable."""
+
+
+class Inconclusive(Exception):
+    """The API could not be asked; the rules the test checks stay unjudged."""
