@@ -1,0 +1,171 @@
+"""The HTTP client the suites talk through: one place for auth, retries, evidence and clean-up.
+
+Retries cover what is not the API's verdict on a rule: connection failures, 429 and 5xx. When they run out the
+test ends *inconclusive* (``Inconclusive``), never passed and never failed.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from openai_rulebook.errors import Inconclusive
+
+#: objects the harness knows how to delete, by their `object` type: created ones are deleted when a test ends
+DELETE_PATHS: dict[str, str] = {
+    "vector_store": "/vector_stores/{id}",
+    "file": "/files/{id}",
+}
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_BODY_EXCERPT = 600
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and its response, as evidence: no headers but the content type, never a key."""
+
+    method: str
+    path: str
+    query: str
+    status: int
+    request_body: str
+    response_body: str
+
+    def summary(self) -> dict[str, Any]:
+        target = f"{self.path}?{self.query}" if self.query else self.path
+        return {
+            "request": f"{self.method} {target}",
+            "request_body": self.request_body[:_BODY_EXCERPT],
+            "status": self.status,
+            "response_body": self.response_body[:_BODY_EXCERPT],
+        }
+
+
+@dataclass
+class ApiClient:
+    """A thin wrapper over ``httpx.Client`` that records every exchange and what it created."""
+
+    base_url: str
+    api_key: str | None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    retries: int = 2
+    backoff: float = 0.5
+    timeout: float = 30.0
+    on_exchange: Callable[[httpx.Request, httpx.Response], None] | None = None
+    exchanges: list[Exchange] = field(default_factory=list)
+    created: list[tuple[str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._http = httpx.Client(base_url=self.base_url.rstrip("/"), timeout=self.timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- sending ------------------------------------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        content: bytes | str | None = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: bool = True,
+    ) -> httpx.Response:
+        """Send one request; ``auth=False`` leaves the Authorization header out, ``headers`` override ours."""
+        merged: dict[str, str] = dict(self.headers)
+        if auth and self.api_key is not None:
+            merged["Authorization"] = f"Bearer {self.api_key}"
+        if json_body is not None:
+            content = json.dumps(json_body)
+            merged.setdefault("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            # an explicit None removes a header, so that tests can send requests without it
+            merged = {k: v for k, v in merged.items() if k.lower() != name.lower()}
+            if value is not None:
+                merged[name] = value
+        request = self._http.build_request(method, path, content=content, params=params, headers=merged)
+        response = self._send(request)
+        self._record(request, response)
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, json_body=body, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", path, **kwargs)
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        attempt = 0
+        while True:
+            try:
+                response = self._http.send(request)
+            except httpx.TransportError as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+            else:
+                if response.status_code not in RETRY_STATUSES:
+                    return response
+                response.read()
+                problem = f"HTTP {response.status_code}"
+            if attempt >= self.retries:
+                raise Inconclusive(
+                    f"{request.method} {request.url.path} could not be answered after {attempt + 1} attempts: {problem}"
+                )
+            attempt += 1
+            time.sleep(self.backoff * 2 ** (attempt - 1))
+
+    # -- evidence and clean-up ----------------------------------------------------------------------------------------
+    def _record(self, request: httpx.Request, response: httpx.Response) -> None:
+        self.exchanges.append(
+            Exchange(
+                method=request.method,
+                path=request.url.path,
+                query=request.url.query.decode(),
+                status=response.status_code,
+                request_body=request.content.decode("utf-8", "replace"),
+                response_body=response.text,
+            )
+        )
+        if self.on_exchange is not None:
+            self.on_exchange(request, response)
+        if request.method == "POST" and response.is_success:
+            self._remember_created(response)
+
+    def _remember_created(self, response: httpx.Response) -> None:
+        try:
+            body = response.json()
+        except ValueError:
+            return
+        if isinstance(body, dict) and body.get("object") in DELETE_PATHS and isinstance(body.get("id"), str):
+            key = (body["object"], body["id"])
+            if key not in self.created:
+                self.created.append(key)
+
+    def start_test(self) -> None:
+        """Forget the previous test's exchanges and creations."""
+        self.exchanges.clear()
+        self.created.clear()
+
+    def clean_up(self) -> list[str]:
+        """Delete, newest first, what the current test created; return what could not be deleted."""
+        left: list[str] = []
+        for object_type, object_id in reversed(self.created):
+            path = DELETE_PATHS[object_type].format(id=object_id)
+            try:
+                response = self.delete(path)
+            except Inconclusive as exc:
+                left.append(f"{object_type} {object_id}: {exc}")
+                continue
+            if response.status_code not in (200, 404):
+                left.append(f"{object_type} {object_id}: DELETE answered {response.status_code}")
+        self.created.clear()
+        return left

@@ -1,0 +1,92 @@
+"""The fault campaign: run every collected rule test once per reference-server fault, in one pytest session.
+
+Collection, the server and the spec are paid for once; each round only switches the server's active fault and
+resets its state. A fault is *detected* when the rule it breaks fails; every other rule that fails (and passed
+without faults) is a hole in the suites' precision.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from _pytest.runner import runtestprotocol
+
+from openai_rulebook.reporting import write_mutants
+from openai_rulebook.verdicts import rule_verdicts
+
+if TYPE_CHECKING:
+    from openai_rulebook.plugin.plugin import RulebookState
+
+
+def _run_round(session: pytest.Session, state: RulebookState) -> dict[str, str]:
+    """Run every rule test once, silently; return the verdict per rule."""
+    assert state.catalog is not None
+    state.results = []
+    items = [item for item in session.items if item in state.items]
+    for index, item in enumerate(items):
+        # the first item as 'next' keeps session-scoped fixtures (the server, the client) alive between rounds
+        nextitem = items[index + 1] if index + 1 < len(items) else items[0]
+        runtestprotocol(item, log=False, nextitem=nextitem)
+    return {verdict.id: verdict.verdict for verdict in rule_verdicts(state.catalog, state.results)}
+
+
+def _failed(verdicts: dict[str, str]) -> set[str]:
+    return {rule_id for rule_id, verdict in verdicts.items() if verdict in ("fail", "error")}
+
+
+def run_mutants(session: pytest.Session, state: RulebookState) -> None:
+    from openai_rulebook.server import FAULTS
+
+    config = session.config
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    write = reporter.write_line if reporter is not None else print
+    select = config.getoption("mutants_select")
+    assert state.catalog is not None
+    faults = [fault for fault in FAULTS.values() if not select or select in fault.name or select in fault.rule]
+    unknown = [f"{fault.name} -> {fault.rule}" for fault in faults if fault.rule not in state.catalog]
+    if unknown:
+        raise pytest.UsageError("faults naming rules that are not in the catalog: " + ", ".join(unknown))
+    state.api()
+    server_state = state.server.state if state.server else None
+    assert server_state is not None
+
+    started = time.monotonic()
+    baseline = _run_round(session, state)
+    baseline_failed = _failed(baseline)
+    write(f"baseline: {len(state.results)} tests, {len(baseline_failed)} rule(s) failing without faults"
+          + (f": {', '.join(sorted(baseline_failed))}" if baseline_failed else ""))
+    mutants: list[dict[str, Any]] = []
+    for fault in faults:
+        server_state.reset()
+        server_state.set_faults({fault.name})
+        round_started = time.monotonic()
+        verdicts = _run_round(session, state)
+        failed = _failed(verdicts) - baseline_failed
+        detected = verdicts.get(fault.rule) == "fail"
+        others = sorted(failed - {fault.rule})
+        mutants.append({
+            "fault": fault.name,
+            "rule": fault.rule,
+            "description": fault.description,
+            "detected": detected,
+            "rule_verdict": verdicts.get(fault.rule, "skipped"),
+            "other_rules_failed": others,
+            "seconds": round(time.monotonic() - round_started, 3),
+        })
+        mark = "detected" if detected else "NOT DETECTED"
+        write(f"{fault.name:55} {mark}{'' if not others else '; also failed: ' + ', '.join(others)}")
+    server_state.set_faults(set())
+    server_state.reset()
+
+    run = state.run_info()
+    run.update(seconds=round(time.monotonic() - started, 2), baseline_failed=sorted(baseline_failed))
+    path = write_mutants(Path(config.getoption("mutants")), mutants, run=run)
+    missed = [m for m in mutants if not m["detected"]]
+    imprecise = [m for m in mutants if m["other_rules_failed"]]
+    write(f"rulebook: {len(mutants) - len(missed)}/{len(mutants)} faults detected, {len(imprecise)} imprecise, "
+          f"{len(baseline_failed)} rule(s) failing at baseline; wrote {path}")
+    session.testsfailed = len(missed) + len(imprecise) + len(baseline_failed)
+

@@ -1,0 +1,55 @@
+"""Classify how a test phase ended: a rule violation, a harness error, or an unanswered API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from openai_rulebook.errors import Inconclusive, RuleViolation
+from openai_rulebook.verdicts import Outcome
+
+_SEVERITY = {"pass": 0, "skipped": 1, "inconclusive": 2, "error": 3, "fail": 4}
+_MESSAGE_LINES = 12
+
+
+@dataclass
+class PhaseOutcome:
+    outcome: Outcome
+    violated: tuple[str, ...] = ()
+    message: str = ""
+    duration: float = 0.0
+
+    def worse_than(self, other: PhaseOutcome) -> bool:
+        return _SEVERITY[self.outcome] > _SEVERITY[other.outcome]
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for sub in exc.exceptions for leaf in _leaves(sub)]
+    return [exc]
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    lines = text.splitlines()
+    cut = "\n…" if len(lines) > _MESSAGE_LINES else ""
+    return "\n".join(lines[:_MESSAGE_LINES]) + cut
+
+
+def classify(when: str, excinfo: pytest.ExceptionInfo[BaseException] | None, skipped_reason: str = "") -> PhaseOutcome:
+    """One phase (setup, call, teardown) of one test."""
+    if excinfo is None:
+        return PhaseOutcome("pass")
+    if excinfo.errisinstance(pytest.skip.Exception):
+        return PhaseOutcome("skipped", message=skipped_reason or _short(excinfo.value))
+    leaves = _leaves(excinfo.value)
+    if any(isinstance(leaf, Inconclusive) for leaf in leaves):
+        return PhaseOutcome("inconclusive", message=_short(next(l for l in leaves if isinstance(l, Inconclusive))))
+    violations = [leaf for leaf in leaves if isinstance(leaf, AssertionError | pytest.fail.Exception)]
+    if when == "call" and violations and len(violations) == len(leaves):
+        rules = tuple(sorted({leaf.rule for leaf in violations if isinstance(leaf, RuleViolation)}))
+        plain = any(not isinstance(leaf, RuleViolation) for leaf in violations)
+        # a plain assertion fails every rule the test names; a RuleViolation only the rule it carries
+        return PhaseOutcome("fail", violated=() if plain else rules, message="\n".join(_short(v) for v in violations))
+    return PhaseOutcome("error", message=f"harness error in {when}: {type(leaves[0]).__name__}: {_short(leaves[0])}")

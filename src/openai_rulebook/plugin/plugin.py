@@ -1,0 +1,424 @@
+"""The rulebook pytest plugin: targets, the ``rule`` marker, verdicts per rule, reports and fault campaigns.
+
+Reads top to bottom: constants, options and markers, configuration (the target is resolved before anything is
+sent), collection (every rule id checked against the catalog), running (outcomes classified per rule), the end
+of the session (reports), and fixtures last.
+
+Precedence of settings: command line > environment (RULEBOOK_SPEC) > ini (pyproject) > built-in default.
+The plugin stays inert in sessions whose tests carry no ``rule`` marker.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from openai_rulebook import __version__
+from openai_rulebook.catalog import Catalog, Rule, load_catalog
+from openai_rulebook.client import ApiClient
+from openai_rulebook.endpoints import Endpoint
+from openai_rulebook.errors import RulebookError, UsageError
+from openai_rulebook.plugin import recording
+from openai_rulebook.plugin.outcomes import PhaseOutcome, classify
+from openai_rulebook.plugin.server_thread import ReferenceServer
+from openai_rulebook.plugin.spec_check import SpecCheck
+from openai_rulebook.plugin.targets import TARGETS, SOURCES, Target, resolve_target
+from openai_rulebook.verdicts import TestResult, rule_verdicts
+
+RULE_MARKER = "rule"
+STATE = pytest.StashKey["RulebookState"]()
+PHASES = pytest.StashKey[list[PhaseOutcome]]()
+HYPOTHESIS_PROFILE = "rulebook"
+
+
+# -- options and markers ------------------------------------------------------------------------------------------------
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("rulebook", "openai-rulebook: check the OpenAI API rule by rule")
+    group.addoption("--target", choices=TARGETS, default="reference",
+                    help="where requests go: reference (bundled server, default), url, live, record, replay")
+    group.addoption("--record-from", choices=SOURCES, default="reference",
+                    help="with --target record: the target whose answers are recorded (default reference)")
+    group.addoption("--base-url", default=None, help="with --target url (or --record-from url): the API's base URL")
+    group.addoption("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
+    group.addoption("--cassette-dir", default=None,
+                    help="cassette set to record into or replay from (default cassettes/<source>)")
+    group.addoption("--tiers", default=None,
+                    help="comma-separated tiers to run (default: all but heavy on the reference server, "
+                         "free,cheap elsewhere)")
+    group.addoption("--fault", action="append", default=[], dest="rulebook_faults",
+                    help="switch on a fault of the reference server (repeatable)")
+    group.addoption("--catalog", default=None, help="the catalog (default: ini rulebook_catalog, specs/rules.yaml)")
+    group.addoption("--spec", default=None,
+                    help="the official OpenAPI spec for response checks (default: $RULEBOOK_SPEC, ini rulebook_spec)")
+    group.addoption("--report-dir", default=None, help="write compliance.json into this directory")
+    group.addoption("--explore", action="store_true",
+                    help="let hypothesis draw new values each run (default: derandomized, repeatable)")
+    group.addoption("--mutants", default=None, metavar="DIR",
+                    help="run the suites once per reference-server fault and write DIR/mutants.json")
+    group.addoption("--mutants-select", default=None, metavar="TEXT",
+                    help="with --mutants: only faults whose name or rule contains TEXT")
+    parser.addini("rulebook_catalog", "path of the rule catalog, relative to the rootdir", default="specs/rules.yaml")
+    parser.addini("rulebook_spec", "path of the official OpenAPI spec, relative to the rootdir", default="")
+    parser.addini("rulebook_suites", "directory whose tests must all carry a rule marker", default="suites")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "rule(*ids): the catalog rule(s) this test checks")
+    try:
+        target = resolve_target(
+            name=config.getoption("target"),
+            record_from=config.getoption("record_from"),
+            base_url=config.getoption("base_url"),
+            api_key_env=config.getoption("api_key_env"),
+            cassette_dir=config.getoption("cassette_dir"),
+            tiers=config.getoption("tiers"),
+            faults=tuple(config.getoption("rulebook_faults")),
+            root=config.rootpath,
+        )
+        if config.getoption("mutants") and target.source != "reference":
+            raise UsageError("--mutants switches faults of the reference server; it needs --target reference")
+    except RulebookError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[STATE] = RulebookState(config, target)
+    _load_hypothesis_profile(config, target)
+
+
+def _load_hypothesis_profile(config: pytest.Config, target: Target) -> None:
+    try:
+        from hypothesis import HealthCheck, settings
+    except ImportError:  # pragma: no cover - hypothesis is a dependency
+        return
+    settings.register_profile(
+        HYPOTHESIS_PROFILE,
+        derandomize=not config.getoption("explore") or target.name in ("record", "replay"),
+        database=None,  # a saved example would change the requests and break replay
+        deadline=None,
+        max_examples=8 if config.getoption("mutants") else 25,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        print_blob=False,
+    )
+    if not config.getoption("hypothesis_profile", default=None):
+        settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+class RulebookState:
+    """Everything one session of the plugin holds."""
+
+    def __init__(self, config: pytest.Config, target: Target) -> None:
+        self.config = config
+        self.target = target
+        self.catalog: Catalog | None = None
+        self.items: list[pytest.Item] = []
+        self.results: list[TestResult] = []
+        self.server: ReferenceServer | None = None
+        self.client: ApiClient | None = None
+        self.spec = SpecCheck(_spec_path(config))
+        self.started_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+
+    @property
+    def active(self) -> bool:
+        return self.catalog is not None
+
+    def base_url(self) -> str:
+        if self.target.uses_reference_server:
+            if self.server is None:
+                self.server = ReferenceServer(faults=self.target.faults)
+            return self.server.start()
+        assert self.target.base_url is not None
+        return self.target.base_url
+
+    def api(self) -> ApiClient:
+        if self.client is None:
+            base_url = self.base_url()
+            if self.target.name == "record":
+                self.target = _with_base_url(self.target, base_url)
+            self.client = ApiClient(base_url=base_url, api_key=self.target.api_key, headers=self.target.headers,
+                                    retries=0 if self.target.replaying else 2, on_exchange=self.spec.check)
+        return self.client
+
+    def run_info(self) -> dict[str, Any]:
+        info = self.target.describe()
+        if self.target.uses_reference_server and self.server is not None:
+            info["base_url"] = self.server.base_url
+        info.update(started_at=self.started_at, finished_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+                    harness_version=__version__, catalog=str(self.catalog.path) if self.catalog else None,
+                    tests=len(self.results))
+        return info
+
+
+def _with_base_url(target: Target, base_url: str) -> Target:
+    from dataclasses import replace
+
+    return replace(target, base_url=base_url)
+
+
+def _spec_path(config: pytest.Config) -> Path | None:
+    text = config.getoption("spec") or os.environ.get("RULEBOOK_SPEC") or config.getini("rulebook_spec")
+    if not text:
+        return None
+    path = Path(text)
+    return path if path.is_absolute() else (config.rootpath / path).resolve()
+
+
+def _catalog_path(config: pytest.Config) -> Path:
+    text = config.getoption("catalog") or config.getini("rulebook_catalog")
+    path = Path(text)
+    return path if path.is_absolute() else config.rootpath / path
+
+
+# -- collection ---------------------------------------------------------------------------------------------------------
+def _rule_ids(item: pytest.Item) -> tuple[str, ...]:
+    ids: list[str] = []
+    for marker in item.iter_markers(RULE_MARKER):
+        if not marker.args or marker.kwargs or not all(isinstance(arg, str) for arg in marker.args):
+            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.rule takes rule ids as strings, "
+                                    f"e.g. @pytest.mark.rule('vector_stores.list.limit_range'); got {marker}")
+        ids.extend(arg for arg in marker.args if arg not in ids)
+    return tuple(ids)
+
+
+def _in_suites(config: pytest.Config, item: pytest.Item) -> bool:
+    suites = (config.rootpath / config.getini("rulebook_suites")).resolve()
+    return suites in Path(item.path).resolve().parents
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    state = config.stash[STATE]
+    marked = [(item, _rule_ids(item)) for item in items]
+    if not any(ids for _, ids in marked):
+        return
+    if state.catalog is None:
+        try:
+            state.catalog = load_catalog(_catalog_path(config))
+        except RulebookError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    catalog = state.catalog
+    problems = []
+    for item, ids in marked:
+        if not ids and _in_suites(config, item):
+            problems.append(f"{item.nodeid}: a suite test must name the rule(s) it checks with @pytest.mark.rule(...)")
+        for rule_id in catalog.unknown(ids):
+            problems.append(f"{item.nodeid}: @pytest.mark.rule names {rule_id!r}, which is not in {catalog.path}")
+    if problems:
+        raise pytest.UsageError("unknown or missing rule ids:\n  " + "\n  ".join(problems))
+    for item, ids in marked:
+        if not ids:
+            continue
+        state.items.append(item)
+        tiers = sorted({catalog[rule_id].tier for rule_id in ids} - state.target.tiers)
+        if tiers:
+            item.add_marker(pytest.mark.skip(reason=f"tier {', '.join(tiers)} not enabled for --target "
+                                                    f"{state.target.name}; pass --tiers to include it"))
+        item.user_properties.extend(("rule", rule_id) for rule_id in ids)
+    if state.target.replaying:
+        _check_cassettes(state)
+
+
+def _check_cassettes(state: RulebookState) -> None:
+    problems = []
+    for item in state.items:
+        if item.get_closest_marker("skip"):
+            continue
+        try:
+            recording.check_cassette(_cassette_path(state, item), item.nodeid)
+        except RulebookError as exc:
+            problems.append(str(exc))
+    if problems:
+        more = f"\n  … and {len(problems) - 5} more" if len(problems) > 5 else ""
+        raise pytest.UsageError("replay cannot start, nothing was sent:\n  " + "\n  ".join(problems[:5]) + more)
+
+
+def _cassette_path(state: RulebookState, item: pytest.Item) -> Path:
+    assert state.target.cassette_dir is not None
+    suites = state.config.rootpath / state.config.getini("rulebook_suites")
+    try:
+        module = Path(item.path).resolve().relative_to(suites.resolve()).with_suffix("")
+    except ValueError:
+        module = Path(Path(item.path).stem)
+    return recording.cassette_path(state.target.cassette_dir, module.as_posix(), item.name)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that asks for ``endpoint`` runs once per endpoint of its rule, as the catalog lists them."""
+    if "endpoint" not in metafunc.fixturenames:
+        return
+    state = metafunc.config.stash[STATE]
+    if state.catalog is None:
+        try:
+            state.catalog = load_catalog(_catalog_path(metafunc.config))
+        except RulebookError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    ids = _rule_ids(metafunc.definition)
+    unknown = state.catalog.unknown(ids)
+    if unknown:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: @pytest.mark.rule names {unknown[0]!r}, "
+                                f"which is not in {state.catalog.path}")
+    endpoints = list(dict.fromkeys(e for rule_id in ids for e in state.catalog[rule_id].endpoints))
+    if not endpoints:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: asks for 'endpoint' but its rules list none")
+    metafunc.parametrize("endpoint", [Endpoint.parse(text) for text in endpoints], ids=endpoints)
+
+
+# -- running ------------------------------------------------------------------------------------------------------------
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    state = item.config.stash[STATE]
+    if not state.active or item not in state.items or not item.config.pluginmanager.hasplugin("allure_pytest"):
+        return
+    import allure  # only when allure-pytest is installed and enabled
+
+    assert state.catalog is not None
+    for rule_id in _rule_ids(item):
+        rule = state.catalog[rule_id]
+        allure.dynamic.label("rule", rule_id)
+        allure.dynamic.feature(rule.area)
+        allure.dynamic.story(rule_id)
+        allure.dynamic.tag(rule.kind, rule.tier)
+        for endpoint in rule.endpoints:
+            allure.dynamic.label("endpoint", endpoint)
+        for seed in rule.seeds:
+            allure.dynamic.label("seed", seed)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+    report: pytest.TestReport = yield
+    state = item.config.stash[STATE]
+    if not state.active or item not in state.items:
+        return report
+    reason = report.longrepr[2] if report.skipped and isinstance(report.longrepr, tuple) else ""
+    phase = classify(call.when, call.excinfo, reason)
+    phase.duration = report.duration
+    phases = item.stash.setdefault(PHASES, [])
+    phases.append(phase)
+    if phase.outcome == "inconclusive":
+        # not a failure of the API, not a pass either: shown as a skip whose reason says "inconclusive"
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"inconclusive: {phase.message.splitlines()[0]}")
+    if call.when == "teardown":
+        worst = phases[0]
+        for other in phases[1:]:
+            if other.worse_than(worst):
+                worst = other
+        client = state.client
+        state.results.append(TestResult(
+            nodeid=item.nodeid, rules=_rule_ids(item), outcome=worst.outcome, violated=worst.violated,
+            message=worst.message, duration=sum(p.duration for p in phases),
+            exchanges=[exchange.summary() for exchange in client.exchanges] if client else [],
+        ))
+        del item.stash[PHASES]
+    return report
+
+
+# -- end of session -----------------------------------------------------------------------------------------------------
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = session.config.stash.get(STATE, None)
+    if state is None:
+        return
+    try:
+        if state.active and exitstatus not in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED):
+            _write_reports(state)
+    finally:
+        if state.client is not None:
+            state.client.close()
+        if state.server is not None:
+            state.server.stop()
+
+
+def _write_reports(state: RulebookState) -> None:
+    assert state.catalog is not None
+    config = state.config
+    if state.target.recording and state.client is not None:
+        recording.write_meta(state.target)
+    report_dir = config.getoption("report_dir")
+    if not report_dir or config.getoption("mutants"):
+        return
+    from openai_rulebook.reporting import compliance_document, write_compliance
+
+    verdicts = rule_verdicts(state.catalog, state.results)
+    document = compliance_document(state.catalog, verdicts, run=state.run_info(), spec_conformance=state.spec.summary())
+    path = write_compliance(Path(report_dir), document)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"rulebook: wrote {path}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    if not session.config.getoption("mutants") or session.config.option.collectonly:
+        return None
+    from openai_rulebook.plugin.mutants import run_mutants
+
+    state = session.config.stash[STATE]
+    if session.testsfailed and not session.config.option.continue_on_collection_errors:
+        raise session.Interrupted(f"{session.testsfailed} error(s) during collection")
+    if not state.active:
+        raise pytest.UsageError("--mutants found no test with a rule marker to run")
+    run_mutants(session, state)
+    return True
+
+
+# -- fixtures -----------------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def rulebook_target(request: pytest.FixtureRequest) -> Target:
+    """The resolved target of this run."""
+    return request.config.stash[STATE].target
+
+
+@pytest.fixture(scope="session")
+def rulebook_catalog(request: pytest.FixtureRequest) -> Catalog:
+    """The loaded catalog."""
+    catalog = request.config.stash[STATE].catalog
+    if catalog is None:
+        catalog = load_catalog(_catalog_path(request.config))
+    return catalog
+
+
+@pytest.fixture(scope="session")
+def api(request: pytest.FixtureRequest) -> ApiClient:
+    """The client every suite sends through (started server, auth, retries, evidence, clean-up)."""
+    return request.config.stash[STATE].api()
+
+
+@pytest.fixture
+def rule(request: pytest.FixtureRequest, rulebook_catalog: Catalog) -> Rule:
+    """The catalog rule of a test that names exactly one; tests read its params instead of repeating numbers."""
+    ids = _rule_ids(request.node)
+    if len(ids) != 1:
+        raise UsageError(f"{request.node.nodeid}: the 'rule' fixture needs exactly one rule marker, found {ids}")
+    return rulebook_catalog[ids[0]]
+
+
+@pytest.fixture(autouse=True)
+def _rulebook_test_context(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Around each rule test: a fresh evidence log, its cassette when recording or replaying, clean-up after."""
+    state = request.config.stash[STATE]
+    item = request.node
+    if not state.active or item not in state.items:
+        yield
+        return
+    client = state.api()
+    client.start_test()
+    state.spec.current_test = item.nodeid
+    cassette = None
+    if state.target.recording or state.target.replaying:
+        path = _cassette_path(state, item)
+        mode = "all" if state.target.recording else "none"
+        cassette = recording.make_vcr(mode).use_cassette(str(path))
+        cassette.__enter__()
+    try:
+        yield
+        left = client.clean_up()
+        if left:
+            raise RulebookError(f"could not delete what the test created: {'; '.join(left)}")
+    finally:
+        if cassette is not None:
+            cassette.__exit__(None, None, None)
+            if state.target.recording:
+                recording.write_empty_cassette(_cassette_path(state, item))

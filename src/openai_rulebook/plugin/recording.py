@@ -1,0 +1,92 @@
+"""Cassettes (vcrpy): one per test at ``<cassette dir>/<module>/<test>.yaml``, secrets filtered before writing.
+
+Requests are matched without host and port, so a set recorded against a server on a random port (or another host)
+replays anywhere. Only the response headers in ``KEPT_RESPONSE_HEADERS`` reach disk.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from openai_rulebook import __version__
+from openai_rulebook.atomic import write_atomically
+from openai_rulebook.errors import CassetteError
+from openai_rulebook.plugin.targets import META_FILE, META_SCHEMA, Target
+
+REDACTED = "REDACTED"
+SECRET_REQUEST_HEADERS = ("authorization", "openai-organization", "openai-project", "api-key", "cookie")
+KEPT_RESPONSE_HEADERS = frozenset({"content-type", "x-request-id"})
+MATCH_ON = ("method", "scheme", "path", "query", "body")
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+def cassette_path(cassette_dir: Path, module: str, test_name: str) -> Path:
+    """Predictable and file-system safe: ``<dir>/<module>/<test name>.yaml``."""
+    safe = re.sub(r"[^A-Za-z0-9_.=-]+", "_", test_name).strip("_")[:150]
+    return cassette_dir / module / f"{safe}.yaml"
+
+
+def _keep_safe_headers(response: dict[str, Any]) -> dict[str, Any]:
+    response["headers"] = {
+        name: value for name, value in response.get("headers", {}).items() if name.lower() in KEPT_RESPONSE_HEADERS
+    }
+    return response
+
+
+def make_vcr(mode: str) -> Any:
+    import vcr
+
+    return vcr.VCR(
+        record_mode=mode,
+        match_on=MATCH_ON,
+        filter_headers=[(name, REDACTED) for name in SECRET_REQUEST_HEADERS],
+        before_record_response=_keep_safe_headers,
+        decode_compressed_response=True,
+        allow_playback_repeats=False,
+    )
+
+
+def check_cassette(path: Path, nodeid: str) -> None:
+    """Before replaying: the cassette exists and is a vcrpy cassette."""
+    if not path.is_file():
+        raise CassetteError(
+            f"{nodeid}: no cassette at {path}; record it with 'rulebook run --target record' "
+            f"(or pass --cassette-dir to point at another set)"
+        )
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except (OSError, yaml.YAMLError) as exc:
+        raise CassetteError(f"{nodeid}: cassette {path} is corrupt ({str(exc).splitlines()[0]}); re-record it") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
+        raise CassetteError(f"{nodeid}: cassette {path} has no 'interactions' list; re-record it")
+
+
+def write_empty_cassette(path: Path) -> None:
+    """A test that sent nothing still gets a cassette, so that replay can tell 'recorded' from 'missing'."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump({"interactions": [], "version": 1}), encoding="utf-8")
+
+
+def write_meta(target: Target) -> None:
+    """Say where the cassette set came from, atomically."""
+    assert target.cassette_dir is not None
+    meta = {
+        "schema": META_SCHEMA,
+        "target": target.source,
+        "base_url": target.base_url,
+        "recorded_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "harness_version": __version__,
+        "tiers": sorted(target.tiers),
+    }
+    write_atomically(target.cassette_dir / META_FILE, json.dumps(meta, indent=2) + "\n")

@@ -1,0 +1,31 @@
+"""``mutants.json``: for each fault of the reference server, whether the suites noticed it, and what else broke."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from openai_rulebook.atomic import write_atomically
+
+MUTANTS_SCHEMA = "rulebook.mutants/1"
+FILE_NAME = "mutants.json"
+
+
+def write_mutants(report_dir: Path, mutants: Sequence[Mapping[str, Any]], *, run: Mapping[str, Any]) -> Path:
+    detected = sum(1 for mutant in mutants if mutant["detected"])
+    precise = sum(1 for mutant in mutants if mutant["detected"] and not mutant["other_rules_failed"])
+    document = {
+        "schema": MUTANTS_SCHEMA,
+        "run": dict(run),
+        "faults": len(mutants),
+        "detected": detected,
+        "detection_rate": round(detected / len(mutants), 4) if mutants else None,
+        "precise": precise,
+        "precision_rate": round(precise / detected, 4) if detected else None,
+        "mutants": list(mutants),
+    }
+    path = report_dir / FILE_NAME
+    write_atomically(path, json.dumps(document, indent=2) + "\n")
+    return path

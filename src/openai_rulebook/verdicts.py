@@ -1,0 +1,97 @@
+"""From test outcomes to one verdict per catalog rule. Plain code: it knows nothing of pytest.
+
+A test names the rules it checks. Its outcome counts for each of them, except that a ``RuleViolation`` fails only
+the rule it names: the test's other rules were not judged to the end, so they count as inconclusive from that test.
+
+Roll-up, worst first: fail > error > inconclusive > pass > skipped. A rule no test ran is *skipped* (with the reason),
+never *pass*; an advisory rule is *not-checkable* with its ``why_not_checkable``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from openai_rulebook.catalog import Catalog
+
+Outcome = Literal["pass", "fail", "error", "inconclusive", "skipped"]
+Verdict = Literal["pass", "fail", "error", "inconclusive", "skipped", "not-checkable"]
+VERDICTS: tuple[str, ...] = Verdict.__args__
+_SEVERITY: dict[str, int] = {"fail": 4, "error": 3, "inconclusive": 2, "pass": 1, "skipped": 0}
+
+
+@dataclass
+class TestResult:
+    """What one test found: its outcome and, for a rule violation, the rule it names."""
+
+    __test__ = False  # not a pytest test class
+
+    nodeid: str
+    rules: tuple[str, ...]
+    outcome: Outcome
+    violated: tuple[str, ...] = ()
+    message: str = ""
+    duration: float = 0.0
+    exchanges: list[dict[str, Any]] = field(default_factory=list)
+
+    def outcome_for(self, rule_id: str) -> Outcome:
+        if self.outcome == "fail" and self.violated:
+            if rule_id in self.violated:
+                return "fail"
+            return "inconclusive" if rule_id in self.rules else "skipped"
+        return self.outcome
+
+
+@dataclass
+class RuleVerdict:
+    id: str
+    verdict: Verdict
+    tests: list[dict[str, Any]]
+    evidence: list[dict[str, Any]]
+    reason: str = ""
+
+
+def _evidence(result: TestResult, outcome: Outcome) -> dict[str, Any]:
+    item: dict[str, Any] = {"test": result.nodeid, "outcome": outcome}
+    if result.message:
+        item["message"] = result.message
+    if outcome in ("fail", "error", "inconclusive"):
+        item["exchanges"] = result.exchanges[-3:]
+    else:
+        item["requests"] = len(result.exchanges)
+        item["statuses"] = sorted({exchange["status"] for exchange in result.exchanges})
+    return item
+
+
+def rule_verdicts(catalog: Catalog, results: Iterable[TestResult], *, not_run: str = "") -> list[RuleVerdict]:
+    """One verdict per catalog rule, in catalog order."""
+    by_rule: dict[str, list[tuple[TestResult, Outcome]]] = {}
+    for result in results:
+        for rule_id in {*result.rules, *result.violated}:
+            by_rule.setdefault(rule_id, []).append((result, result.outcome_for(rule_id)))
+    verdicts = []
+    for rule in catalog.rules:
+        if not rule.checkable:
+            verdicts.append(RuleVerdict(rule.id, "not-checkable", [], [], reason=rule.why_not_checkable or ""))
+            continue
+        entries = by_rule.get(rule.id, [])
+        if not entries:
+            reason = not_run or "no test in the suites checks this rule yet"
+            verdicts.append(RuleVerdict(rule.id, "skipped", [], [], reason=reason))
+            continue
+        worst = max((outcome for _, outcome in entries), key=_SEVERITY.__getitem__)
+        tests = [{"nodeid": r.nodeid, "outcome": o, "duration": round(r.duration, 4)} for r, o in entries]
+        evidence = [_evidence(r, o) for r, o in entries if o != "skipped" or r.message]
+        reason = ""
+        if worst == "skipped":
+            reason = "; ".join(sorted({r.message for r, _ in entries if r.message})) or "every test was skipped"
+        verdicts.append(RuleVerdict(rule.id, worst, tests, evidence, reason=reason))  # type: ignore[arg-type]
+    return verdicts
+
+
+def count(verdicts: Iterable[RuleVerdict]) -> dict[str, int]:
+    totals = dict.fromkeys(VERDICTS, 0)
+    for verdict in verdicts:
+        totals[verdict.verdict] += 1
+    return totals
