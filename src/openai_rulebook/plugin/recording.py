@@ -52,7 +52,6 @@ def make_vcr(mode: str) -> Any:
         filter_headers=[(name, REDACTED) for name in SECRET_REQUEST_HEADERS],
         before_record_response=_keep_safe_headers,
         decode_compressed_response=True,
-        allow_playback_repeats=False,
     )
 
 
