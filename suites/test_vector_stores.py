@@ -120,7 +120,7 @@ def test_after_walks_every_store_once(api, rule, make_vector_store):
     ours = [make_vector_store()["id"] for _ in range(7)]
     seen, after = [], None
     for _ in range(20):  # bounded: our 7 stores are the newest, so they come within the first pages
-        params = {"limit": 2, **({"after": after} if after else {})}
+        params = {"limit": 2, "order": "desc", **({"after": after} if after else {})}
         page = expect_accepted(api.get(LIST, params=params), rule.id, why=f"after={after}")
         check_page_fields(rule, page)
         seen += ids_of(page)
@@ -136,9 +136,10 @@ def test_after_walks_every_store_once(api, rule, make_vector_store):
 def test_before_returns_the_previous_page(api, rule, make_vector_store):
     for _ in range(6):
         make_vector_store()
-    first = expect_accepted(api.get(LIST, params={"limit": 3}), rule.id)
-    second = expect_accepted(api.get(LIST, params={"limit": 3, "after": first["last_id"]}), rule.id)
-    back = expect_accepted(api.get(LIST, params={"limit": 3, "before": second["first_id"]}), rule.id)
+    page = {"limit": 3, "order": "desc"}  # explicit: the default order is another rule's business
+    first = expect_accepted(api.get(LIST, params=page), rule.id)
+    second = expect_accepted(api.get(LIST, params={**page, "after": first["last_id"]}), rule.id)
+    back = expect_accepted(api.get(LIST, params={**page, "before": second["first_id"]}), rule.id)
     for page in (first, second, back):
         check_page_fields(rule, page)
     expect(rule.id, not set(ids_of(first)) & set(ids_of(second)), expected="pages that do not overlap",

@@ -68,7 +68,9 @@ def _pytest(args: argparse.Namespace, extra: list[str]) -> int:
     if not suites.is_dir():
         raise RulebookError(f"no suites directory at {suites.resolve()}; run from the project root or pass --suites")
     passthrough = [arg for arg in args.pytest_args if arg != "--"]
-    return int(pytest.main([str(suites), "-p", "no:cacheprovider", *extra, *passthrough]))
+    # the CLI imported the package before pytest could rewrite its asserts; the suites' own asserts are rewritten
+    quiet = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    return int(pytest.main([str(suites), "-p", "no:cacheprovider", *quiet, *extra, *passthrough]))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
