@@ -169,3 +169,12 @@ def test_object_types(api, rule):
     gone = expect_accepted(api.delete(path), rule.id)
     expect(rule.id, gone.get("object") == deleted and gone.get("deleted") is True and gone.get("id") == created["id"],
            expected=f"object={deleted!r}, deleted=true, the same id", actual=gone)
+
+
+# -- the endpoint ----------------------------------------------------------------------------------------------------
+@pytest.mark.rule("vector_stores.create_endpoint")
+def test_create_with_an_empty_body(api, rule):
+    """Every field of the create request is optional: `{}` creates a vector store."""
+    created = expect_accepted(api.post(LIST, {}), rule.id, why="an empty JSON object")
+    expect(rule.id, created.get("object") == "vector_store" and isinstance(created.get("id"), str),
+           expected="a vector_store object with an id", actual=created)

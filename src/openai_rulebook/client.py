@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from openai_rulebook import __version__
 from openai_rulebook.errors import Inconclusive
 
 #: objects the harness knows how to delete, by their `object` type: created ones are deleted when a test ends
@@ -61,7 +62,8 @@ class ApiClient:
     created: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._http = httpx.Client(base_url=self.base_url.rstrip("/"), timeout=self.timeout)
+        self._http = httpx.Client(base_url=self.base_url.rstrip("/"), timeout=self.timeout,
+                                  headers={"User-Agent": f"openai-rulebook/{__version__}"})
 
     def close(self) -> None:
         self._http.close()

@@ -35,6 +35,7 @@ RULE_MARKER = "rule"
 STATE = pytest.StashKey["RulebookState"]()
 PHASES = pytest.StashKey[list[PhaseOutcome]]()
 HYPOTHESIS_PROFILE = "rulebook"
+PREVIOUS_PROFILE = pytest.StashKey[str]()
 
 
 # -- options and markers ------------------------------------------------------------------------------------------------
@@ -83,10 +84,29 @@ def pytest_configure(config: pytest.Config) -> None:
         )
         if config.getoption("mutants") and target.source != "reference":
             raise UsageError("--mutants switches faults of the reference server; it needs --target reference")
+        if target.faults:
+            _check_faults(target.faults)
     except RulebookError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[STATE] = RulebookState(config, target)
     _load_hypothesis_profile(config, target)
+
+
+def _check_faults(names: tuple[str, ...]) -> None:
+    from openai_rulebook.server import FAULTS
+
+    unknown = [name for name in names if name not in FAULTS]
+    if unknown:
+        raise UsageError(f"--fault {unknown[0]!r} is not a fault of the reference server; "
+                         f"'rulebook serve --list-faults' lists them")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    previous = config.stash.get(PREVIOUS_PROFILE, None)
+    if previous is not None:  # a session run inside another (pytester) leaves the outer one's profile as it was
+        from hypothesis import settings
+
+        settings.load_profile(previous)
 
 
 def _load_hypothesis_profile(config: pytest.Config, target: Target) -> None:
@@ -97,17 +117,21 @@ def _load_hypothesis_profile(config: pytest.Config, target: Target) -> None:
     derandomize = not config.getoption("explore") or target.name in ("record", "replay")
     if derandomize:
         _pin_hypothesis_constants()
+    max_examples = 8 if config.getoption("mutants") else 25 if target.source in ("reference", None) else 10
+    # one name per set of values, so that a nested session cannot redefine the profile its outer session uses
+    profile = f"{HYPOTHESIS_PROFILE}-{max_examples}-{'derandomized' if derandomize else 'random'}"
     settings.register_profile(
-        HYPOTHESIS_PROFILE,
+        profile,
         derandomize=derandomize,
         database=None,  # a saved example would change the requests and break replay
         deadline=None,
-        max_examples=8 if config.getoption("mutants") else 25,
+        max_examples=max_examples,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         print_blob=False,
     )
     if not config.getoption("hypothesis_profile", default=None):
-        settings.load_profile(HYPOTHESIS_PROFILE)
+        config.stash[PREVIOUS_PROFILE] = settings.get_current_profile_name()
+        settings.load_profile(profile)
 
 
 def _pin_hypothesis_constants() -> None:

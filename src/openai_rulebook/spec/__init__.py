@@ -1,0 +1,8 @@
+"""Hold API responses to the official OpenAPI spec, minus the documented gaps where the live API is right."""
+
+from openai_rulebook.spec._gaps import KNOWN_GAPS, KnownGap
+from openai_rulebook.spec._load import load_spec
+from openai_rulebook.spec._mismatch import SpecMismatch
+from openai_rulebook.spec._validate import ResponseValidator
+
+__all__ = ["KNOWN_GAPS", "KnownGap", "ResponseValidator", "SpecMismatch", "load_spec"]

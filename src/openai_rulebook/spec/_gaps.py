@@ -1,0 +1,180 @@
+"""Known gaps: where the live API and the spec disagree and the harness sides with the live API.
+
+Each gap patches the spec when a ``ResponseValidator`` is built (copy-on-write: the dict from ``load_spec``
+is shared and never touched), so that what the live API really sends validates; messages are never filtered
+after the fact. A gap whose patch finds nothing to change is not reported as applied.
+
+Two families: what the live API does and the spec does not say (``list-page-null-cursor-ids``,
+``unwrapped-error-schema``), and places where the spec, which declares OpenAPI 3.1 (JSON Schema 2020-12), is
+still written in an older dialect that 2020-12 reads otherwise than its authors meant, so that responses the
+live API rightly sends would fail (``openapi30-*``, ``draft2019-*``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from openai_rulebook.spec._editor import Parts, SpecEditor
+from openai_rulebook.spec._pointer import pointer
+
+
+@dataclass(frozen=True, slots=True)
+class KnownGap:
+    """A documented deviation of the live API from the spec."""
+
+    id: str
+    reason: str  #: why the harness sides with the live API; shown in reports
+    apply: Callable[[SpecEditor], list[str]]  #: patches the spec, returns the pointers it changed
+
+
+def _without(schema: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {key: value for key, value in schema.items() if key not in keys}
+
+
+def _allow_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` that also accepts null, keeping a plain ``type`` so jsonschema's messages stay precise."""
+    schema = _without(schema, "nullable")
+    if "type" in schema and not any(key in schema for key in ("$ref", "allOf", "anyOf", "oneOf", "const")):
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        schema["type"] = types if "null" in types else [*types, "null"]
+        if "enum" in schema and None not in schema["enum"]:
+            schema["enum"] = [*schema["enum"], None]
+        return schema
+    return {"anyOf": [{"type": "null"}, schema]}
+
+
+def _list_page_cursor_ids(editor: SpecEditor) -> list[str]:
+    changed = []
+    for name, schema in editor.root.get("components", {}).get("schemas", {}).items():
+        properties = schema.get("properties") if isinstance(schema, dict) else None
+        if not properties or (properties.get("data") or {}).get("type") != "array":
+            continue
+        for field in ("first_id", "last_id"):
+            field_schema = properties.get(field)
+            if isinstance(field_schema, dict) and field_schema.get("type") == "string":
+                parts = ("components", "schemas", name, "properties", field)
+                editor.set(parts, _allow_null(field_schema))
+                changed.append(pointer(parts))
+    return changed
+
+
+def _openapi30_nullable(editor: SpecEditor) -> list[str]:
+    sites: dict[Parts, None] = {}  # ordered and deduplicated: one schema may own several nullable members
+    for parts, schema in editor.schemas():
+        if schema.get("nullable") is True:
+            # ``allOf: [{$ref: X}, {nullable: true}]`` means "X or null": the owner of allOf is what is nullable.
+            sites[parts[:-2] if len(parts) >= 2 and parts[-2] == "allOf" else parts] = None
+    changed = []
+    for parts in sorted(sites, key=len, reverse=True):  # deepest first: wrapping in anyOf moves what is inside
+        schema = editor.get(parts)
+        if "allOf" in schema:
+            schema = dict(schema, allOf=[_without(m, "nullable") if isinstance(m, dict) else m for m in schema["allOf"]])
+        editor.set(parts, _allow_null(schema))
+        changed.append(pointer(parts))
+    return changed
+
+
+def _openapi30_exclusive_bounds(editor: SpecEditor) -> list[str]:
+    sites = [
+        parts
+        for parts, schema in editor.schemas()
+        if isinstance(schema.get("exclusiveMinimum"), bool) or isinstance(schema.get("exclusiveMaximum"), bool)
+    ]
+    for parts in sites:
+        schema = editor.get(parts)  # read again: an earlier patch may have replaced it
+        for exclusive, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+            flag = schema.get(exclusive)
+            if isinstance(flag, bool):
+                schema = _without(schema, exclusive)
+                if flag and bound in schema:  # 3.0 {minimum: 0, exclusiveMinimum: true} is 3.1 {exclusiveMinimum: 0}
+                    schema[exclusive] = schema.pop(bound)
+        editor.set(parts, schema)
+    return [pointer(parts) for parts in sites]
+
+
+def _draft2019_recursive_ref(editor: SpecEditor) -> list[str]:
+    sites = [
+        parts
+        for parts, schema in editor.schemas()
+        if parts[:2] == ("components", "schemas") and ("$recursiveRef" in schema or "$recursiveAnchor" in schema)
+    ]
+    for parts in sites:  # children first, and a patch never moves anything: paths stay valid
+        schema = editor.get(parts)
+        patched = _without(schema, "$recursiveRef", "$recursiveAnchor")
+        if schema.get("$recursiveRef") == "#":  # the spec has no $id: "#" is the component that holds it
+            patched["$ref"] = pointer(parts[:3])
+        editor.set(parts, patched)
+    return [pointer(parts) for parts in sites]
+
+
+_BARE_ERRORS = frozenset({"#/components/schemas/Error", "#/components/schemas/BetaError"})
+
+
+def _unwrapped_error_schema(editor: SpecEditor) -> list[str]:
+    changed = []
+    for spec_path, item in editor.root["paths"].items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in (operation.get("responses") or {}).items():
+                if str(status)[0] not in "45" and status != "default":
+                    continue
+                for kind, media in (response.get("content") or {}).items():
+                    if (media or {}).get("schema", {}).get("$ref") in _BARE_ERRORS:
+                        parts = ("paths", spec_path, method, "responses", status, "content", kind, "schema")
+                        editor.set(parts, {"$ref": "#/components/schemas/ErrorResponse"})
+                        changed.append(pointer(parts))
+    return changed
+
+
+KNOWN_GAPS: tuple[KnownGap, ...] = (
+    KnownGap(
+        id="list-page-null-cursor-ids",
+        reason=(
+            "An empty list page carries first_id: null and last_id: null, while many list schemas "
+            "(ListVectorStoresResponse, ListFilesResponse, ChatCompletionList, ...) require them as strings. "
+            "Every list page schema (a 'data' array with string first_id/last_id) is patched to allow null."
+        ),
+        apply=_list_page_cursor_ids,
+    ),
+    KnownGap(
+        id="unwrapped-error-schema",
+        reason=(
+            "A few operations (deleteEval, createEvalRun, deleteEvalRun, deleteResponse, cancelResponse and "
+            "their beta twins) document their 400/404 body as the bare Error object, but the live API wraps "
+            "every error as {\"error\": {...}} (ErrorResponse), as every other operation documents. "
+            "Those responses are patched to ErrorResponse."
+        ),
+        apply=_unwrapped_error_schema,
+    ),
+    KnownGap(
+        id="openapi30-nullable",
+        reason=(
+            "The spec declares OpenAPI 3.1, where 'nullable' is no keyword and is ignored, yet about a hundred "
+            "schemas still say 'nullable: true' in the 3.0 way (RunObject.started_at, RunObject.last_error, "
+            "CreateChatCompletionStreamResponse.usage, ...). The live API sends null there, as the authors meant; "
+            "each such schema is patched to also accept null."
+        ),
+        apply=_openapi30_nullable,
+    ),
+    KnownGap(
+        id="openapi30-exclusive-bounds",
+        reason=(
+            "Fine-tuning hyperparameters say '{minimum: 0, exclusiveMinimum: true}' (OpenAPI 3.0: greater than 0). "
+            "In 3.1 exclusiveMinimum is a number, and true reads as 1, so a job's learning_rate_multiplier of 1.0 "
+            "or 0.5 would fail. Patched to the 3.1 form '{exclusiveMinimum: 0}'."
+        ),
+        apply=_openapi30_exclusive_bounds,
+    ),
+    KnownGap(
+        id="draft2019-recursive-ref",
+        reason=(
+            "CompoundFilter nests filters with the draft 2019-09 '$recursiveRef: \"#\"', which 2020-12 ignores: "
+            "the item schema becomes 'anything', so 'oneOf: [ComparisonFilter, anything]' rejects every valid "
+            "comparison filter (it matches both). Patched to a '$ref' to the enclosing component schema."
+        ),
+        apply=_draft2019_recursive_ref,
+    ),
+)
