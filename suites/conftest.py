@@ -43,3 +43,17 @@ def endpoint_path(endpoint: Endpoint, request: pytest.FixtureRequest) -> str:
         ids["vector_store_id"] = request.getfixturevalue("vector_store")["id"]
     return endpoint.path(**ids)
 
+
+
+@pytest.fixture
+def make_file(api: ApiClient) -> Callable[..., dict[str, Any]]:
+    """Upload a small file (multipart POST /v1/files, named ``rulebook-…``); the client deletes it when the test ends."""
+
+    def make(content: bytes = b"rulebook test file\n", *, purpose: str = "assistants",
+             filename: str = f"{NAME_PREFIX}file.txt", mime_type: str = "text/plain") -> dict[str, Any]:
+        response = api.post("/files", None, files={"file": (filename, content, mime_type)}, data={"purpose": purpose})
+        if not response.is_success:
+            raise Inconclusive(f"could not upload a file to test with: {response.status_code} {response.text[:200]}")
+        return response.json()
+
+    return make

@@ -17,13 +17,17 @@ import httpx
 from openai_rulebook import __version__
 from openai_rulebook.errors import Inconclusive
 
-#: objects the harness knows how to delete, by their `object` type: created ones are deleted when a test ends
-DELETE_PATHS: dict[str, str] = {
-    "vector_store": "/vector_stores/{id}",
-    "file": "/files/{id}",
+#: how to get rid of what a test created, by the created object's `object` type: deleted, or cancelled where the
+#: API deletes nothing (uploads, batches); run when the test ends, pass or fail
+CLEANUP: dict[str, tuple[str, str]] = {
+    "vector_store": ("DELETE", "/vector_stores/{id}"),
+    "file": ("DELETE", "/files/{id}"),
+    "upload": ("POST", "/uploads/{id}/cancel"),
+    "batch": ("POST", "/batches/{id}/cancel"),
 }
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _BODY_EXCERPT = 600
+_KEPT_BODY = 4096  # evidence needs the start of a body, never a whole upload
 
 
 @dataclass(frozen=True)
@@ -76,11 +80,16 @@ class ApiClient:
         *,
         json_body: Any = None,
         content: bytes | str | None = None,
+        files: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         auth: bool = True,
     ) -> httpx.Response:
-        """Send one request; ``auth=False`` leaves the Authorization header out, ``headers`` override ours."""
+        """Send one request; ``auth=False`` leaves the Authorization header out, ``headers`` override ours.
+
+        ``json_body`` is sent as JSON, ``files``/``data`` as multipart/form-data (httpx's arguments), ``content`` as is.
+        """
         merged: dict[str, str] = dict(self.headers)
         if auth and self.api_key is not None:
             merged["Authorization"] = f"Bearer {self.api_key}"
@@ -92,7 +101,8 @@ class ApiClient:
             merged = {k: v for k, v in merged.items() if k.lower() != name.lower()}
             if value is not None:
                 merged[name] = value
-        request = self._http.build_request(method, path, content=content, params=params, headers=merged)
+        request = self._http.build_request(method, path, content=content, files=files, data=data, params=params,
+                                           headers=merged)
         response = self._send(request)
         self._record(request, response)
         return response
@@ -133,8 +143,8 @@ class ApiClient:
                 path=request.url.path,
                 query=request.url.query.decode(),
                 status=response.status_code,
-                request_body=request.content.decode("utf-8", "replace"),
-                response_body=response.text,
+                request_body=request.content[:_KEPT_BODY].decode("utf-8", "replace"),
+                response_body=response.text[:_KEPT_BODY],
             )
         )
         if self.on_exchange is not None:
@@ -147,7 +157,7 @@ class ApiClient:
             body = response.json()
         except ValueError:
             return
-        if isinstance(body, dict) and body.get("object") in DELETE_PATHS and isinstance(body.get("id"), str):
+        if isinstance(body, dict) and body.get("object") in CLEANUP and isinstance(body.get("id"), str):
             key = (body["object"], body["id"])
             if key not in self.created:
                 self.created.append(key)
@@ -158,16 +168,17 @@ class ApiClient:
         self.created.clear()
 
     def clean_up(self) -> list[str]:
-        """Delete, newest first, what the current test created; return what could not be deleted."""
+        """Delete or cancel, newest first, what the current test created; return what could not be cleaned up."""
         left: list[str] = []
         for object_type, object_id in reversed(self.created):
-            path = DELETE_PATHS[object_type].format(id=object_id)
+            method, template = CLEANUP[object_type]
             try:
-                response = self.delete(path)
+                response = self.request(method, template.format(id=object_id))
             except Inconclusive as exc:
                 left.append(f"{object_type} {object_id}: {exc}")
                 continue
-            if response.status_code not in (200, 404):
-                left.append(f"{object_type} {object_id}: DELETE answered {response.status_code}")
+            # a 404 is already gone; a 4xx on cancel is already finished (completed, cancelled, expired)
+            if response.status_code >= 500 or (method == "DELETE" and response.status_code not in (200, 404)):
+                left.append(f"{object_type} {object_id}: {method} answered {response.status_code}")
         self.created.clear()
         return left

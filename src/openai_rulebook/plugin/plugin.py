@@ -25,6 +25,7 @@ from openai_rulebook.client import ApiClient
 from openai_rulebook.endpoints import Endpoint
 from openai_rulebook.errors import RulebookError, UsageError
 from openai_rulebook.plugin import recording
+from openai_rulebook.plugin.clock import ServerClock
 from openai_rulebook.plugin.outcomes import PhaseOutcome, classify
 from openai_rulebook.plugin.server_thread import ReferenceServer
 from openai_rulebook.plugin.spec_check import SpecCheck
@@ -433,6 +434,17 @@ def rule(request: pytest.FixtureRequest, rulebook_catalog: Catalog) -> Rule:
     if len(ids) != 1:
         raise UsageError(f"{request.node.nodeid}: the 'rule' fixture needs exactly one rule marker, found {ids}")
     return rulebook_catalog[ids[0]]
+
+
+@pytest.fixture
+def server_clock(request: pytest.FixtureRequest, api: ApiClient) -> ServerClock:
+    """Let time pass on the API: the reference server's clock jumps, a replay needs nothing, a real API is waited for."""
+    state = request.config.stash[STATE]
+    if state.target.replaying:
+        return ServerClock("replay")
+    if state.server is not None and state.server.state is not None:
+        return ServerClock("jump", state.server.state.clock.advance)
+    return ServerClock("wait")
 
 
 @pytest.fixture(autouse=True)
