@@ -20,7 +20,7 @@ def print_summary(document: Mapping[str, Any], console: Console | None = None) -
     for rule in document["rules"]:
         per_area.setdefault(rule["area"], dict.fromkeys(verdict_names, 0))[rule["verdict"]] += 1
     table = Table(title=f"Rule verdicts ({document['run'].get('target')})", title_justify="left")
-    table.add_column("area")
+    table.add_column("area", no_wrap=True, min_width=26)
     for name in verdict_names:
         table.add_column(name, justify="right", style=STYLES[name])
     for area, counts in sorted(per_area.items()):
