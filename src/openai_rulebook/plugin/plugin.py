@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from openai_rulebook import __version__
-from openai_rulebook.catalog import Catalog, Rule, load_catalog
+from openai_rulebook.catalog import Catalog, Rule, Seed, load_catalog, load_seeds
 from openai_rulebook.client import ApiClient
 from openai_rulebook.endpoints import Endpoint
 from openai_rulebook.errors import RulebookError, UsageError
@@ -160,7 +160,19 @@ class RulebookState:
         self.server: ReferenceServer | None = None
         self.client: ApiClient | None = None
         self.spec = SpecCheck(_spec_path(config))
+        self._seeds: dict[str, Seed] | None = None
         self.started_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+
+    def sections(self, rule: Rule) -> list[str]:
+        """The rulebook sections a rule's seeds come from ("OpenAPI spec" for spec-only rules), for report labels."""
+        if not rule.seeds:
+            return ["OpenAPI spec"]
+        if self._seeds is None:
+            try:
+                self._seeds = load_seeds(self.catalog.seeds_file) if self.catalog and self.catalog.seeds_file else {}
+            except RulebookError:
+                self._seeds = {}
+        return sorted({self._seeds[seed].section for seed in rule.seeds if seed in self._seeds}) or [rule.area]
 
     @property
     def active(self) -> bool:
@@ -317,6 +329,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     assert state.catalog is not None
     for rule_id in _rule_ids(item):
         rule = state.catalog[rule_id]
+        for section in state.sections(rule):
+            allure.dynamic.label("section", section)
+            allure.dynamic.parent_suite(section)
         allure.dynamic.label("rule", rule_id)
         allure.dynamic.feature(rule.area)
         allure.dynamic.story(rule_id)
