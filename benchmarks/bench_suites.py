@@ -1,0 +1,63 @@
+"""Benchmark: how long the suites take against the reference server, in total and per area.
+
+    .venv/bin/python benchmarks/bench_suites.py [--runs 3] [--target reference] [extra pytest args]
+
+Each run is a fresh ``pytest suites`` process (start-up, collection and the server included, as a user sees it).
+Prints the median, the fastest and the slowest wall time, and the median time spent per suite module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DURATION = re.compile(r"^\s*([\d.]+)s\s+(?:setup|call|teardown)\s+suites/([\w/]+)\.py::")
+
+
+def one_run(target: str, extra: list[str]) -> tuple[float, dict[str, float], str]:
+    command = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider", "--durations=0",
+               "--durations-min=0", "--target", target, *extra]
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"pytest exited {result.returncode}:\n{result.stdout[-3000:]}{result.stderr[-2000:]}")
+    per_module: dict[str, float] = defaultdict(float)
+    for line in result.stdout.splitlines():
+        match = DURATION.match(line)
+        if match:
+            per_module[match.group(2)] += float(match.group(1))
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    return wall, dict(per_module), summary
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--target", default="reference")
+    args, extra = parser.parse_known_args()
+    walls: list[float] = []
+    modules: dict[str, list[float]] = defaultdict(list)
+    for index in range(args.runs):
+        wall, per_module, summary = one_run(args.target, extra)
+        walls.append(wall)
+        for module, seconds in per_module.items():
+            modules[module].append(seconds)
+        print(f"run {index + 1}: {wall:6.2f} s wall   {summary}")
+    print(f"\nwall time over {args.runs} runs: median {statistics.median(walls):.2f} s, "
+          f"min {min(walls):.2f} s, max {max(walls):.2f} s")
+    print("\nmedian test time per suite module (setup + call + teardown):")
+    for module, times in sorted(modules.items(), key=lambda kv: -statistics.median(kv[1])):
+        print(f"  {module:40} {statistics.median(times):6.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
