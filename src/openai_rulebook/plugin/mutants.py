@@ -1,8 +1,10 @@
-"""The fault campaign: run every collected rule test once per reference-server fault, in one pytest session.
+"""The fault campaign: the suites once per reference-server fault, in one pytest session.
 
-Collection, the server and the spec are paid for once; each round only switches the server's active fault and
-resets its state. A fault is *detected* when the rule it breaks fails; every other rule that fails (and passed
-without faults) is a hole in the suites' precision.
+Collection, the server and the spec are paid for once. A baseline round runs every rule test and notes which rules
+the server consulted during each (``Rules`` records them); a fault's round then re-runs only the tests that reached
+the rule the fault breaks, since no other test can see a difference, and takes the others' results from the
+baseline. A fault is *detected* when the rule it breaks fails; every other rule that fails (and passed at baseline)
+is a hole in the suites' precision.
 """
 
 from __future__ import annotations
@@ -15,22 +17,29 @@ import pytest
 from _pytest.runner import runtestprotocol
 
 from openai_rulebook.reporting import write_mutants
-from openai_rulebook.verdicts import rule_verdicts
+from openai_rulebook.verdicts import TestResult, rule_verdicts
 
 if TYPE_CHECKING:
     from openai_rulebook.plugin.plugin import RulebookState
 
 
-def _run_round(session: pytest.Session, state: RulebookState) -> dict[str, str]:
-    """Run every rule test once, silently; return the verdict per rule."""
-    assert state.catalog is not None
-    state.results = []
-    items = [item for item in session.items if item in state.items]
+def _run(items: list[pytest.Item], state: RulebookState, consulted: dict[str, set[str]] | None = None) -> None:
+    """Run ``items`` once, silently, adding their results to ``state.results``; note what each one consulted."""
+    server_state = state.server.state if state.server else None
+    assert server_state is not None
     for index, item in enumerate(items):
-        # the first item as 'next' keeps session-scoped fixtures (the server, the client) alive between rounds
-        nextitem = items[index + 1] if index + 1 < len(items) else items[0]
-        runtestprotocol(item, log=False, nextitem=nextitem)
-    return {verdict.id: verdict.verdict for verdict in rule_verdicts(state.catalog, state.results)}
+        # the first item as 'next' keeps session-scoped fixtures (the server, the client) alive between rounds;
+        # an item cannot be its own 'next', so a single item tears everything down (the fixtures are cheap)
+        following = items[index + 1] if index + 1 < len(items) else items[0]
+        server_state.consulted.clear()
+        runtestprotocol(item, log=False, nextitem=following if following is not item else None)
+        if consulted is not None:
+            consulted[item.nodeid] = set(server_state.consulted)
+
+
+def _verdicts(state: RulebookState, results: list[TestResult]) -> dict[str, str]:
+    assert state.catalog is not None
+    return {verdict.id: verdict.verdict for verdict in rule_verdicts(state.catalog, results)}
 
 
 def _failed(verdicts: dict[str, str]) -> set[str]:
@@ -54,16 +63,27 @@ def run_mutants(session: pytest.Session, state: RulebookState) -> None:
     assert server_state is not None
 
     started = time.monotonic()
-    baseline = _run_round(session, state)
-    baseline_failed = _failed(baseline)
-    write(f"baseline: {len(state.results)} tests, {len(baseline_failed)} rule(s) failing without faults"
+    items = [item for item in session.items if item in state.items]
+    consulted: dict[str, set[str]] = {}
+    state.results = []
+    _run(items, state, consulted)
+    baseline_results = list(state.results)
+    baseline_failed = _failed(_verdicts(state, baseline_results))
+    write(f"baseline: {len(baseline_results)} tests in {time.monotonic() - started:.1f} s, "
+          f"{len(baseline_failed)} rule(s) failing without faults"
           + (f": {', '.join(sorted(baseline_failed))}" if baseline_failed else ""))
     mutants: list[dict[str, Any]] = []
     for fault in faults:
         server_state.reset()
         server_state.set_faults({fault.name})
         round_started = time.monotonic()
-        verdicts = _run_round(session, state)
+        # only tests during which the server consulted the fault's rule can behave differently with the fault on
+        reached = [item for item in items if fault.rule in consulted.get(item.nodeid, ())]
+        state.results = []
+        _run(reached, state)
+        rerun = {result.nodeid for result in state.results}
+        results = [r for r in baseline_results if r.nodeid not in rerun] + state.results
+        verdicts = _verdicts(state, results)
         failed = _failed(verdicts) - baseline_failed
         detected = verdicts.get(fault.rule) == "fail"
         others = sorted(failed - {fault.rule})
@@ -74,9 +94,10 @@ def run_mutants(session: pytest.Session, state: RulebookState) -> None:
             "detected": detected,
             "rule_verdict": verdicts.get(fault.rule, "skipped"),
             "other_rules_failed": others,
+            "tests_run": len(reached),
             "seconds": round(time.monotonic() - round_started, 3),
         })
-        mark = "detected" if detected else "NOT DETECTED"
+        mark = "detected" if detected else ("NOT DETECTED" if reached else "NOT DETECTED (no test reaches it)")
         write(f"{fault.name:55} {mark}{'' if not others else '; also failed: ' + ', '.join(others)}")
     server_state.set_faults(set())
     server_state.reset()

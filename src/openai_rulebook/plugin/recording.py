@@ -6,6 +6,8 @@ replays anywhere. Only the response headers in ``KEPT_RESPONSE_HEADERS`` reach d
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
 import re
 from datetime import UTC, datetime
@@ -23,6 +25,8 @@ REDACTED = "REDACTED"
 SECRET_REQUEST_HEADERS = ("authorization", "openai-organization", "openai-project", "api-key", "cookie")
 KEPT_RESPONSE_HEADERS = frozenset({"content-type", "x-request-id"})
 MATCH_ON = ("method", "scheme", "path", "query", "body")
+#: request bodies above this size are stored as their SHA-256 digest
+LARGE_BODY = 64 * 1024
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -34,6 +38,21 @@ def cassette_path(cassette_dir: Path, module: str, test_name: str) -> Path:
     """Predictable and file-system safe: ``<dir>/<module>/<test name>.yaml``."""
     safe = re.sub(r"[^A-Za-z0-9_.=-]+", "_", test_name).strip("_")[:150]
     return cassette_dir / module / f"{safe}.yaml"
+
+
+def _digest_large_body(request: Any) -> Any:
+    """Store a large request body (uploads, big JSONL files) as its digest: cassettes stay small, matching stays exact.
+
+    vcrpy applies the same hook to each request it replays before matching, so a replayed body is digested too.
+    """
+    body = request.body
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    if body is None or len(body) <= LARGE_BODY:
+        return request
+    request = copy.deepcopy(request)
+    request.body = f"sha256:{hashlib.sha256(body).hexdigest()} ({len(body)} bytes)".encode()
+    return request
 
 
 def _keep_safe_headers(response: dict[str, Any]) -> dict[str, Any]:
@@ -50,6 +69,7 @@ def make_vcr(mode: str) -> Any:
         record_mode=mode,
         match_on=MATCH_ON,
         filter_headers=[(name, REDACTED) for name in SECRET_REQUEST_HEADERS],
+        before_record_request=_digest_large_body,
         before_record_response=_keep_safe_headers,
         decode_compressed_response=True,
     )

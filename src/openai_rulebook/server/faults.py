@@ -76,13 +76,16 @@ def check_fault_names(names: Iterable[str]) -> set[str]:
 class Rules:
     """The catalog rules one request is served under: all of them, minus those an active fault breaks."""
 
-    def __init__(self, broken: Iterable[str] = ()) -> None:
+    def __init__(self, broken: Iterable[str] = (), consulted: set[str] | None = None) -> None:
         #: ids of the rules the active faults break
         self.broken = frozenset(broken)
+        #: where to note every rule this request was judged by: a fault campaign runs, for each fault, only the
+        #: tests during which the server consulted the rule the fault breaks (nothing else can behave differently)
+        self._consulted = consulted if consulted is not None else set()
 
     @classmethod
-    def with_faults(cls, names: Iterable[str]) -> Rules:
-        return cls(FAULTS[name].rule for name in check_fault_names(names))
+    def with_faults(cls, names: Iterable[str], consulted: set[str] | None = None) -> Rules:
+        return cls((FAULTS[name].rule for name in check_fault_names(names)), consulted)
 
     def enforce(
         self,
@@ -96,17 +99,20 @@ class Rules:
         code: str | None = None,
     ) -> None:
         """Reject the request with ``APIError(status, message, param=..., code=...)`` unless it obeys ``rule``."""
+        self._consulted.add(rule)
         if not (broken_ok if rule in self.broken else ok):
             raise APIError(status, message, param=param, code=code)
 
     def behaviour(self, rule: str, normal: T, faulty: T) -> T:
         """``normal`` while ``rule`` holds, ``faulty`` when a fault breaks it."""
+        self._consulted.add(rule)
         return faulty if rule in self.broken else normal
 
 
 def rules_for(request: Request) -> Rules:
     """The rules of the app serving ``request``: faults are read from its state, never from a global."""
-    return Rules.with_faults(request.app.state.rulebook.faults)
+    state = request.app.state.rulebook
+    return Rules.with_faults(state.faults, state.consulted)
 
 
 async def _rules(request: Request) -> Rules:

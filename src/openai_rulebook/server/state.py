@@ -55,6 +55,8 @@ class ServerState:
     def __init__(self, faults: Iterable[str] = (), clock: Clock | None = None, seed: int = 0) -> None:
         #: names of the active faults; change it with ``set_faults`` to have names checked
         self.faults: set[str] = check_fault_names(faults)
+        #: the rules requests were judged by since the set was last cleared (see ``Rules``)
+        self.consulted: set[str] = set()
         self.clock: Clock = clock if clock is not None else FrozenClock()
         self.seed = seed
         self.ids = IdSequence(seed)
