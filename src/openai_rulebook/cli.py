@@ -27,7 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     catalog.add_argument("--seeds", default=None, help="the seed rulebook TSV (default: the catalog's seeds_file)")
     catalog.add_argument("--suites", default=DEFAULT_SUITES, help=f"the suites directory (default {DEFAULT_SUITES})")
     catalog.add_argument("--check", action="store_true",
-                         help="exit 1 on an uncited seed, a duplicate id, a test or fault naming an unknown rule")
+                         help="exit 1 on an uncited seed, a test or fault naming an unknown rule; exit 2 when the "
+                              "catalog does not load (a duplicate id, a bad entry)")
     catalog.add_argument("--require-tests", action="store_true",
                          help="with --check: also exit 1 on a checkable rule no test checks")
     catalog.add_argument("--json", action="store_true", help="print the coverage as JSON")

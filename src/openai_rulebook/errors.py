@@ -7,7 +7,8 @@
      ├── UsageError             a bad option or combination of options
      ├── TargetError            the target cannot be used (no key for live, ...)
      └── CassetteError          a cassette is missing or corrupt in replay
-    Inconclusive                the API could not be asked (network, 429, 5xx after retries):
+    BaseException
+     └── Inconclusive           the API could not be asked (network, 429, 5xx after retries):
                                 a verdict of *inconclusive*, never a pass and never a fail
 """
 
@@ -48,5 +49,9 @@ class CassetteError(RulebookError):
     """A cassette needed for replay is missing or unreadable."""
 
 
-class Inconclusive(Exception):
-    """The API could not be asked; the rules the test checks stay unjudged."""
+class Inconclusive(BaseException):
+    """The API could not be asked; the rules the test checks stay unjudged.
+
+    A ``BaseException``, like pytest's own outcomes, so that hypothesis lets it through at once: an API that cannot
+    answer is no counterexample to shrink, and retrying it example after example would only make the run hang.
+    """

@@ -9,7 +9,7 @@ never *pass*; an advisory rule is *not-checkable* with its ``why_not_checkable``
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -64,8 +64,10 @@ def _evidence(result: TestResult, outcome: Outcome) -> dict[str, Any]:
     return item
 
 
-def rule_verdicts(catalog: Catalog, results: Iterable[TestResult], *, not_run: str = "") -> list[RuleVerdict]:
-    """One verdict per catalog rule, in catalog order."""
+def rule_verdicts(
+    catalog: Catalog, results: Iterable[TestResult], *, not_run: Mapping[str, str] | None = None
+) -> list[RuleVerdict]:
+    """One verdict per catalog rule, in catalog order; ``not_run`` says why a rule's tests gave no result."""
     by_rule: dict[str, list[tuple[TestResult, Outcome]]] = {}
     for result in results:
         for rule_id in {*result.rules, *result.violated}:
@@ -77,7 +79,7 @@ def rule_verdicts(catalog: Catalog, results: Iterable[TestResult], *, not_run: s
             continue
         entries = by_rule.get(rule.id, [])
         if not entries:
-            reason = not_run or "no test in the suites checks this rule yet"
+            reason = (not_run or {}).get(rule.id, "no test in the suites checks this rule yet")
             verdicts.append(RuleVerdict(rule.id, "skipped", [], [], reason=reason))
             continue
         worst = max((outcome for _, outcome in entries), key=_SEVERITY.__getitem__)

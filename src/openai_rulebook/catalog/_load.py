@@ -38,6 +38,8 @@ def _describe(error: dict) -> str:
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "literal_error":
         message += f" (got {error['input']!r})"
+    if error["type"] == "extra_forbidden":
+        message = f"unknown key; allowed: {', '.join(Rule.model_fields)}"
     return f"'{field}': {message}" if error["loc"] else message
 
 
@@ -75,6 +77,8 @@ def load_catalog(path: Path | str) -> Catalog:
     if problems:
         raise CatalogError("invalid catalog:\n  " + "\n  ".join(problems))
     seeds_file = data.get("seeds_file")
+    if seeds_file is not None and not isinstance(seeds_file, str):
+        raise CatalogError(f"{path}:1: 'seeds_file' must be a path (a string), got {seeds_file!r}")
     return Catalog(
         path=path,
         seeds_file=(path.parent / seeds_file).resolve() if seeds_file else None,

@@ -31,7 +31,8 @@ def load_seeds(path: Path) -> dict[str, Seed]:
         header = next(reader, None)
         if header != COLUMNS:
             raise CatalogError(f"{path}:1: expected the columns {COLUMNS}, found {header}")
-        for line, row in enumerate(reader, start=2):
+        for row in reader:
+            line = reader.line_num  # where the record ends: a quoted field may span lines
             if len(row) != len(COLUMNS):
                 raise CatalogError(f"{path}:{line}: expected {len(COLUMNS)} tab-separated columns, found {len(row)}")
             seed = Seed(*row)

@@ -157,6 +157,8 @@ class RulebookState:
         self.catalog: Catalog | None = None
         self.items: list[pytest.Item] = []
         self.results: list[TestResult] = []
+        #: rules of tests that -k/-m (or another plugin) deselected
+        self.deselected: set[str] = set()
         self.server: ReferenceServer | None = None
         self.client: ApiClient | None = None
         self.spec = SpecCheck(_spec_path(config))
@@ -192,7 +194,7 @@ class RulebookState:
             if self.target.name == "record":
                 self.target = _with_base_url(self.target, base_url)
             self.client = ApiClient(base_url=base_url, api_key=self.target.api_key, headers=self.target.headers,
-                                    retries=0 if self.target.replaying else 2, on_exchange=self.spec.check)
+                                    backoff=0.0 if self.target.replaying else 0.5, on_exchange=self.spec.check)
         return self.client
 
     def run_info(self) -> dict[str, Any]:
@@ -257,8 +259,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     for item, ids in marked:
         if not ids and _in_suites(config, item):
             problems.append(f"{item.nodeid}: a suite test must name the rule(s) it checks with @pytest.mark.rule(...)")
-        for rule_id in catalog.unknown(ids):
+        unknown = catalog.unknown(ids)
+        for rule_id in unknown:
             problems.append(f"{item.nodeid}: @pytest.mark.rule names {rule_id!r}, which is not in {catalog.path}")
+        if ids and not unknown and "endpoint" in getattr(item, "fixturenames", ()) and not any(
+                catalog[rule_id].endpoints for rule_id in ids):
+            problems.append(f"{item.nodeid}: asks for 'endpoint', but its rules list no endpoints in {catalog.path}")
     if problems:
         raise pytest.UsageError("unknown or missing rule ids:\n  " + "\n  ".join(problems))
     for item, ids in marked:
@@ -270,8 +276,19 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             item.add_marker(pytest.mark.skip(reason=f"tier {', '.join(tiers)} not enabled for --target "
                                                     f"{state.target.name}; pass --tiers to include it"))
         item.user_properties.extend(("rule", rule_id) for rule_id in ids)
-    if state.target.replaying:
+    if state.target.replaying and not config.option.collectonly:
         _check_cassettes(state)
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if not items:
+        return
+    state = items[0].config.stash[STATE]
+    for item in items:
+        try:
+            state.deselected.update(_rule_ids(item))
+        except pytest.UsageError:
+            continue
 
 
 def _check_cassettes(state: RulebookState) -> None:
@@ -299,8 +316,17 @@ def _cassette_path(state: RulebookState, item: pytest.Item) -> Path:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """A test that asks for ``endpoint`` runs once per endpoint of its rule, as the catalog lists them."""
+    """A rule test that asks for ``endpoint`` runs once per endpoint of its rule, as the catalog lists them.
+
+    Bad markers are not reported here but by ``pytest_collection_modifyitems``, with all the others at once.
+    """
     if "endpoint" not in metafunc.fixturenames:
+        return
+    try:
+        ids = _rule_ids(metafunc.definition)
+    except pytest.UsageError:
+        return
+    if not ids:
         return
     state = metafunc.config.stash[STATE]
     if state.catalog is None:
@@ -308,15 +334,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             state.catalog = load_catalog(_catalog_path(metafunc.config))
         except RulebookError as exc:
             raise pytest.UsageError(str(exc)) from None
-    ids = _rule_ids(metafunc.definition)
-    unknown = state.catalog.unknown(ids)
-    if unknown:
-        raise pytest.UsageError(f"{metafunc.definition.nodeid}: @pytest.mark.rule names {unknown[0]!r}, "
-                                f"which is not in {state.catalog.path}")
+    if state.catalog.unknown(ids):
+        return
     endpoints = list(dict.fromkeys(e for rule_id in ids for e in state.catalog[rule_id].endpoints))
-    if not endpoints:
-        raise pytest.UsageError(f"{metafunc.definition.nodeid}: asks for 'endpoint' but its rules list none")
-    metafunc.parametrize("endpoint", [Endpoint.parse(text) for text in endpoints], ids=endpoints)
+    if endpoints:
+        metafunc.parametrize("endpoint", [Endpoint.parse(text) for text in endpoints], ids=endpoints)
 
 
 # -- running ------------------------------------------------------------------------------------------------------------
@@ -351,6 +373,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     reason = report.longrepr[2] if report.skipped and isinstance(report.longrepr, tuple) else ""
     phase = classify(call.when, call.excinfo, reason)
     phase.duration = report.duration
+    assert state.catalog is not None
+    unknown = state.catalog.unknown(phase.violated)
+    if unknown:  # a harness bug, not a verdict: no such rule can have failed
+        phase = PhaseOutcome("error", message=f"RuleViolation names {unknown[0]!r}, which is not in "
+                                              f"{state.catalog.path}", duration=report.duration)
     phases = item.stash.setdefault(PHASES, [])
     phases.append(phase)
     if phase.outcome == "inconclusive":
@@ -387,6 +414,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             state.server.stop()
 
 
+def _not_run_reasons(state: RulebookState) -> dict[str, str]:
+    """Why a rule that has tests got no result: deselected, or the session stopped before its tests."""
+    reasons = {rule_id: "its tests were deselected in this run (-k, -m)" for rule_id in state.deselected}
+    finished = {result.nodeid for result in state.results}
+    for item in state.items:
+        if item.nodeid not in finished:
+            for rule_id in _rule_ids(item):
+                reasons.setdefault(rule_id, "its tests did not run: the session stopped early (-x, --maxfail, ^C)")
+    return reasons
+
+
 def _write_reports(state: RulebookState) -> None:
     assert state.catalog is not None
     config = state.config
@@ -397,7 +435,7 @@ def _write_reports(state: RulebookState) -> None:
         return
     from openai_rulebook.reporting import compliance_document, write_compliance
 
-    verdicts = rule_verdicts(state.catalog, state.results)
+    verdicts = rule_verdicts(state.catalog, state.results, not_run=_not_run_reasons(state))
     document = compliance_document(state.catalog, verdicts, run=state.run_info(), spec_conformance=state.spec.summary())
     path = write_compliance(Path(report_dir), document)
     reporter = config.pluginmanager.get_plugin("terminalreporter")

@@ -1,0 +1,23 @@
+"""The fault campaign: the real suites detect every fault of the reference server, and no fault fails another rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from openai_rulebook.server import FAULTS
+
+from .conftest import Campaign
+
+
+@pytest.mark.campaign
+def test_every_fault_is_detected_and_fails_no_other_rule(campaign: Campaign) -> None:
+    """``rulebook mutants`` over all faults: detection rate 1.0, no imprecise fault, nothing failing at baseline."""
+    code, output, document = campaign.result()
+    assert document, f"no mutants.json was written; the campaign said:\n{output[-3000:]}"
+    assert document["schema"] == "rulebook.mutants/1"
+    assert document["run"]["baseline_failed"] == []
+    assert {mutant["fault"] for mutant in document["mutants"]} == set(FAULTS)
+    assert [m["fault"] for m in document["mutants"] if not m["detected"]] == []
+    assert {m["fault"]: m["other_rules_failed"] for m in document["mutants"] if m["other_rules_failed"]} == {}
+    assert document["detection_rate"] == 1.0
+    assert code == 0, output[-3000:]
