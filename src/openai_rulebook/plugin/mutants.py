@@ -23,16 +23,19 @@ if TYPE_CHECKING:
     from openai_rulebook.plugin.plugin import RulebookState
 
 
-def _run(items: list[pytest.Item], state: RulebookState, consulted: dict[str, set[str]] | None = None) -> None:
-    """Run ``items`` once, silently, adding their results to ``state.results``; note what each one consulted."""
+def _run(items: list[pytest.Item], state: RulebookState, *, last_next: pytest.Item | None,
+         consulted: dict[str, set[str]] | None = None) -> None:
+    """Run ``items`` once, silently, adding their results to ``state.results``; note what each one consulted.
+
+    pytest tears fixtures down according to the item that runs next: ``last_next`` is the first item of the next
+    round, so that fixtures both rounds share (the session's, a module's) stay up in between.
+    """
     server_state = state.server.state if state.server else None
     assert server_state is not None
     for index, item in enumerate(items):
-        # the first item as 'next' keeps session-scoped fixtures (the server, the client) alive between rounds;
-        # an item cannot be its own 'next', so a single item tears everything down (the fixtures are cheap)
-        following = items[index + 1] if index + 1 < len(items) else items[0]
+        following = items[index + 1] if index + 1 < len(items) else last_next
         server_state.consulted.clear()
-        runtestprotocol(item, log=False, nextitem=following if following is not item else None)
+        runtestprotocol(item, log=False, nextitem=following)
         if consulted is not None:
             consulted[item.nodeid] = set(server_state.consulted)
 
@@ -66,27 +69,32 @@ def run_mutants(session: pytest.Session, state: RulebookState) -> None:
     items = [item for item in session.items if item in state.items]
     consulted: dict[str, set[str]] = {}
     state.results = []
-    _run(items, state, consulted)
+    _run(items, state, last_next=None, consulted=consulted)  # None: nothing is known yet of what runs next
     baseline_results = list(state.results)
     baseline_failed = _failed(_verdicts(state, baseline_results))
     write(f"baseline: {len(baseline_results)} tests in {time.monotonic() - started:.1f} s, "
           f"{len(baseline_failed)} rule(s) failing without faults"
           + (f": {', '.join(sorted(baseline_failed))}" if baseline_failed else ""))
+    # only tests during which the server consulted the fault's rule can behave differently with the fault on
+    rounds = [(fault, [item for item in items if fault.rule in consulted.get(item.nodeid, ())]) for fault in faults]
+    firsts = [reached[0] for _, reached in rounds if reached]
     mutants: list[dict[str, Any]] = []
-    for fault in faults:
+    for fault, reached in rounds:
         server_state.reset()
         server_state.set_faults({fault.name})
         round_started = time.monotonic()
-        # only tests during which the server consulted the fault's rule can behave differently with the fault on
-        reached = [item for item in items if fault.rule in consulted.get(item.nodeid, ())]
         state.results = []
-        _run(reached, state)
+        if reached:
+            firsts.pop(0)
+            _run(reached, state, last_next=firsts[0] if firsts else None)
         rerun = {result.nodeid for result in state.results}
         results = [r for r in baseline_results if r.nodeid not in rerun] + state.results
         verdicts = _verdicts(state, results)
         failed = _failed(verdicts) - baseline_failed
         detected = verdicts.get(fault.rule) == "fail"
         others = sorted(failed - {fault.rule})
+        evidence = [{"test": r.nodeid, "outcome": r.outcome, "message": r.message.splitlines()[0] if r.message else ""}
+                    for r in state.results if r.outcome in ("fail", "error") and set(r.rules) & set(others)]
         mutants.append({
             "fault": fault.name,
             "rule": fault.rule,
@@ -95,6 +103,7 @@ def run_mutants(session: pytest.Session, state: RulebookState) -> None:
             "rule_verdict": verdicts.get(fault.rule, "skipped"),
             "other_rules_failed": others,
             "tests_run": len(reached),
+            "other_failures": evidence,
             "seconds": round(time.monotonic() - round_started, 3),
         })
         mark = "detected" if detected else ("NOT DETECTED" if reached else "NOT DETECTED (no test reaches it)")
