@@ -1,4 +1,5 @@
-"""Vector stores: listing (limit, order, cursors) and object types (R03.3.1, R03.4.1, R03.4.2, R04.3)."""
+"""Vector stores: listing (limit, order, cursors), object types, and files, expiry and chunking on create
+(R03.3.1, R03.4.1, R03.4.2, R04.3, R04.1.23, and the spec)."""
 
 from __future__ import annotations
 
@@ -179,3 +180,176 @@ def test_create_with_an_empty_body(api, rule):
     expect(rule.id, isinstance(created, dict) and isinstance(created.get("id"), str),
            expected="the created object, with an id", actual=created)
     expect_accepted(api.get(f"{LIST}/{created['id']}"), rule.id, why="retrieving the store just created")
+
+
+# -- files, expiry and chunking on create; counts derived from the files ------------------------------------------------
+STATUSES = ("in_progress", "completed", "failed", "cancelled")
+UNKNOWN_FILE_ID = "file-rulebook0000000000000000"
+
+
+def static(size: int, overlap: int) -> dict:
+    return {"type": "static", "static": {"max_chunk_size_tokens": size, "chunk_overlap_tokens": overlap}}
+
+
+def listed_files(api, rule_id: str, store_id: str) -> list[dict]:
+    page = expect_accepted(api.get(f"{LIST}/{store_id}/files", params={"limit": 100, "order": "asc"}), rule_id,
+                           why="listing the store's files")
+    return page["data"]
+
+
+@pytest.mark.rule("vector_stores.file_ids_range")
+@pytest.mark.parametrize("delta", [0, 1], ids=["max", "max+1"])
+def test_file_ids_edges(api, rule, make_file, delta):
+    """The limit is on the list: one file named ``max`` times is a list of ``max`` ids."""
+    count = rule.params["max"] + delta
+    file_id = make_file()["id"]
+    response = api.post(LIST, {"name": "rulebook-file-ids", "file_ids": [file_id] * count})
+    if delta:
+        expect_rejected(response, rule.id, param=rule.params["param"], why=f"{count} file_ids")
+        return
+    created = expect_accepted(response, rule.id, why=f"{count} file_ids")
+    files = [item["id"] for item in listed_files(api, rule.id, created["id"])]
+    expect(rule.id, files == [file_id], expected=f"the store holding {file_id}", actual=files)
+
+
+@pytest.mark.rule("vector_stores.file_ids_range")
+@given(count=st.integers(min_value=490, max_value=510))
+def test_file_ids_drawn(api, rule, make_file, count):
+    response = api.post(LIST, {"name": "rulebook-file-ids", "file_ids": [make_file()["id"]] * count})
+    if count <= rule.params["max"]:
+        expect_accepted(response, rule.id, why=f"{count} file_ids")
+    else:
+        expect_rejected(response, rule.id, param=rule.params["param"], why=f"{count} file_ids")
+
+
+@pytest.mark.rule("vector_stores.file_ids_range")
+def test_file_ids_are_attached_and_counted(api, rule, make_file):
+    ids = [make_file()["id"] for _ in range(3)]
+    created = expect_accepted(api.post(LIST, {"name": "rulebook-file-ids", "file_ids": ids}), rule.id)
+    expect(rule.id, created.get("file_counts", {}).get("total") == len(ids), expected=f"file_counts.total={len(ids)}",
+           actual=created.get("file_counts"))
+    files = sorted(item["id"] for item in listed_files(api, rule.id, created["id"]))
+    expect(rule.id, files == sorted(ids), expected=f"the store holding {sorted(ids)}", actual=files)
+
+
+@pytest.mark.rule("vector_stores.file_ids_range")
+def test_unknown_file_ids_are_rejected(api, rule):
+    response = api.post(LIST, {"name": "rulebook-file-ids", "file_ids": [UNKNOWN_FILE_ID]})
+    expect_rejected(response, rule.id, param=rule.params["param"], why="a file id that names no file")
+
+
+def send_expiry(api, endpoint, endpoint_path, expires_after):
+    body = {"expires_after": expires_after, **({"name": "rulebook-expiry"} if "{" not in endpoint.template else {})}
+    return api.request(endpoint.method, endpoint_path, json_body=body)
+
+
+@pytest.mark.rule("vector_stores.expires_after_range")
+@pytest.mark.parametrize("edge", ["min", "max", "min-1", "max+1"])
+def test_expires_after_days_edges(api, rule, endpoint, endpoint_path, edge):
+    days = {"min": rule.params["min"], "max": rule.params["max"], "min-1": rule.params["min"] - 1,
+            "max+1": rule.params["max"] + 1}[edge]
+    response = send_expiry(api, endpoint, endpoint_path, {"anchor": rule.params["anchor"], "days": days})
+    if edge in ("min", "max"):
+        body = expect_accepted(response, rule.id, why=f"days={days}")
+        expect(rule.id, body.get("expires_after") == {"anchor": rule.params["anchor"], "days": days},
+               expected=f"expires_after with days={days}", actual=body.get("expires_after"))
+    else:
+        expect_rejected(response, rule.id, param=rule.params["param"], why=f"days={days}")
+
+
+@pytest.mark.rule("vector_stores.expires_after_range")
+@given(days=st.integers(min_value=-10, max_value=400))
+def test_expires_after_days_drawn(api, rule, endpoint, endpoint_path, days):
+    response = send_expiry(api, endpoint, endpoint_path, {"anchor": rule.params["anchor"], "days": days})
+    if rule.params["min"] <= days <= rule.params["max"]:
+        expect_accepted(response, rule.id, why=f"days={days}")
+    else:
+        expect_rejected(response, rule.id, param=rule.params["param"], why=f"days={days}")
+
+
+@pytest.mark.rule("vector_stores.expires_after_range")
+@pytest.mark.parametrize("anchor", ["created_at", "last_used_at", "LAST_ACTIVE_AT", ""])
+def test_other_anchors_are_rejected(api, rule, endpoint, endpoint_path, anchor):
+    response = send_expiry(api, endpoint, endpoint_path, {"anchor": anchor, "days": 7})
+    expect_rejected(response, rule.id, param=rule.params["param"], why=f"anchor={anchor!r}")
+
+
+@pytest.mark.rule("vector_stores.expiry")
+def test_a_store_expires_days_after_its_last_activity(api, rule, server_clock):
+    day = rule.params["seconds_per_day"]
+    created = expect_accepted(api.post(LIST, {"name": "rulebook-expiry", "expires_after": {
+        "anchor": "last_active_at", "days": 1}}), rule.id)
+    expect(rule.id, created.get("expires_at") == created.get("last_active_at") + day,
+           expected=f"expires_at = last_active_at + {day}", actual=created)
+    expect(rule.id, created.get("status") != "expired", expected="not expired yet", actual=created.get("status"))
+    server_clock.advance(day)  # skips on a live API, which cannot be waited for a day
+    later = expect_accepted(api.get(f"{LIST}/{created['id']}"), rule.id)
+    expect(rule.id, later.get("status") == "expired", expected="status expired a day later", actual=later.get("status"))
+
+
+def chunking_ok(rule, size: int, overlap: int) -> bool:
+    return rule.params["min"] <= size <= rule.params["max"] and 0 <= overlap <= size * rule.params["max_overlap_ratio"]
+
+
+@pytest.mark.rule("vector_stores.chunking_strategy")
+@pytest.mark.parametrize(("size", "overlap"), [("min", "half"), ("max", 0), ("min-1", 0), ("max+1", 0),
+                                               ("min", "half+1"), ("max", "half+1")])
+def test_chunking_strategy_edges(api, rule, size, overlap):
+    tokens = {"min": rule.params["min"], "max": rule.params["max"], "min-1": rule.params["min"] - 1,
+              "max+1": rule.params["max"] + 1}[size]
+    half = int(tokens * rule.params["max_overlap_ratio"])
+    overlap_tokens = {0: 0, "half": half, "half+1": half + 1}[overlap]
+    response = api.post(LIST, {"name": "rulebook-chunking", "chunking_strategy": static(tokens, overlap_tokens)})
+    why = f"max_chunk_size_tokens={tokens}, chunk_overlap_tokens={overlap_tokens}"
+    if chunking_ok(rule, tokens, overlap_tokens):
+        expect_accepted(response, rule.id, why=why)
+    else:
+        expect_rejected(response, rule.id, param=rule.params["param"], why=why)
+
+
+@pytest.mark.rule("vector_stores.chunking_strategy")
+@given(size=st.one_of(st.integers(90, 110), st.integers(4086, 4106)), overlap_share=st.floats(0, 0.6))
+def test_chunking_strategy_drawn(api, rule, size, overlap_share):
+    overlap = int(size * overlap_share)
+    response = api.post(LIST, {"name": "rulebook-chunking", "chunking_strategy": static(size, overlap)})
+    why = f"max_chunk_size_tokens={size}, chunk_overlap_tokens={overlap}"
+    if chunking_ok(rule, size, overlap):
+        expect_accepted(response, rule.id, why=why)
+    else:
+        expect_rejected(response, rule.id, param=rule.params["param"], why=why)
+
+
+@pytest.mark.rule("vector_stores.chunking_strategy")
+@pytest.mark.parametrize("strategy", [{"type": "auto"}, static(300, 150)], ids=["auto", "static"])
+def test_chunking_strategy_reaches_the_files(api, rule, make_file, strategy):
+    created = expect_accepted(api.post(LIST, {"name": "rulebook-chunking", "chunking_strategy": strategy,
+                                              "file_ids": [make_file()["id"]]}), rule.id)
+    files = listed_files(api, rule.id, created["id"])
+    reported = [item.get("chunking_strategy") for item in files]
+    if strategy["type"] == "static":
+        expect(rule.id, reported == [strategy], expected=f"the file chunked with {strategy}", actual=reported)
+    else:  # auto: the spec names no sizes a file must report, only that it is chunked some way
+        expect(rule.id, len(reported) == 1 and isinstance(reported[0], dict), expected="the file's chunking strategy",
+               actual=reported)
+
+
+@pytest.mark.rule("vector_stores.file_counts")
+def test_counts_bytes_and_status_follow_the_files(api, rule, server_clock, make_file):
+    ids = [make_file(f"rulebook counts {index}\n".encode())["id"] for index in range(3)]
+    created = expect_accepted(api.post(LIST, {"name": "rulebook-counts", "file_ids": ids}), rule.id)
+    for _ in range(3):
+        store = expect_accepted(api.get(f"{LIST}/{created['id']}"), rule.id)
+        files = listed_files(api, rule.id, created["id"])
+        statuses = [item.get("status") for item in files]
+        counts = store.get("file_counts", {})
+        expect(rule.id, all(counts.get(s) == statuses.count(s) for s in STATUSES)
+               and counts.get("total") == len(statuses) == sum(counts.get(s, 0) for s in STATUSES),
+               expected=f"file_counts matching the listed statuses {statuses}", actual=counts)
+        usage = sum(item.get("usage_bytes", 0) for item in files)
+        expect(rule.id, store.get("usage_bytes") == usage, expected=f"usage_bytes {usage}, the files' sum",
+               actual=store.get("usage_bytes"))
+        processing = "in_progress" in statuses
+        expect(rule.id, (store.get("status") == "in_progress") == processing,
+               expected=f"status {'in_progress' if processing else 'completed'} with files {statuses}",
+               actual=store.get("status"))
+        server_clock.advance(1)

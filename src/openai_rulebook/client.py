@@ -26,6 +26,8 @@ CLEANUP: dict[str, tuple[str, str]] = {
     "batch": ("POST", "/batches/{id}/cancel"),
 }
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: a fixed multipart boundary: httpx draws a random one per request, and cassettes match requests on their bodies
+MULTIPART_BOUNDARY = "rulebook-multipart-boundary-3f9c2e"
 _BODY_EXCERPT = 600
 _KEPT_BODY = 4096  # evidence needs the start of a body, never a whole upload
 
@@ -96,6 +98,8 @@ class ApiClient:
         if json_body is not None:
             content = json.dumps(json_body)
             merged.setdefault("Content-Type", "application/json")
+        if files:
+            merged.setdefault("Content-Type", f"multipart/form-data; boundary={MULTIPART_BOUNDARY}")
         for name, value in (headers or {}).items():
             # an explicit None removes a header, so that tests can send requests without it
             merged = {k: v for k, v in merged.items() if k.lower() != name.lower()}
@@ -103,6 +107,8 @@ class ApiClient:
                 merged[name] = value
         request = self._http.build_request(method, path, content=content, files=files, data=data, params=params,
                                            headers=merged)
+        if files:
+            request.read()  # small multipart bodies are read once, so that the evidence and the cassette can show them
         response = self._send(request)
         self._record(request, response)
         return response
@@ -143,7 +149,7 @@ class ApiClient:
                 path=request.url.path,
                 query=request.url.query.decode(),
                 status=response.status_code,
-                request_body=request.content[:_KEPT_BODY].decode("utf-8", "replace"),
+                request_body=_request_body(request),
                 response_body=response.text[:_KEPT_BODY],
             )
         )
@@ -157,10 +163,13 @@ class ApiClient:
             body = response.json()
         except ValueError:
             return
-        if isinstance(body, dict) and body.get("object") in CLEANUP and isinstance(body.get("id"), str):
-            key = (body["object"], body["id"])
-            if key not in self.created:
-                self.created.append(key)
+        # a completed upload carries the File it created: that needs deleting too, after the upload (newest first)
+        nested = body.get("file") if isinstance(body, dict) and body.get("object") == "upload" else None
+        for obj in (body, nested):
+            if isinstance(obj, dict) and obj.get("object") in CLEANUP and isinstance(obj.get("id"), str):
+                key = (obj["object"], obj["id"])
+                if key not in self.created:
+                    self.created.append(key)
 
     def start_test(self) -> None:
         """Forget the previous test's exchanges and creations."""
@@ -182,3 +191,13 @@ class ApiClient:
                 left.append(f"{object_type} {object_id}: {method} answered {response.status_code}")
         self.created.clear()
         return left
+
+
+def _request_body(request: httpx.Request) -> str:
+    """The start of the body as evidence; a streamed body (a large upload) is never read for it."""
+    try:
+        content = request.content
+    except httpx.RequestNotRead:
+        length = request.headers.get("content-length", "unknown")
+        return f"<streamed body, {length} bytes>"
+    return content[:_KEPT_BODY].decode("utf-8", "replace")

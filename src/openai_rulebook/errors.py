@@ -7,12 +7,14 @@
      ├── UsageError             a bad option or combination of options
      ├── TargetError            the target cannot be used (no key for live, ...)
      └── CassetteError          a cassette is missing or corrupt in replay
-    BaseException
+    pytest.skip.Exception
      └── Inconclusive           the API could not be asked (network, 429, 5xx after retries):
                                 a verdict of *inconclusive*, never a pass and never a fail
 """
 
 from __future__ import annotations
+
+import pytest
 
 
 class RuleViolation(AssertionError):
@@ -49,9 +51,13 @@ class CassetteError(RulebookError):
     """A cassette needed for replay is missing or unreadable."""
 
 
-class Inconclusive(BaseException):
+class Inconclusive(pytest.skip.Exception):
     """The API could not be asked; the rules the test checks stay unjudged.
 
-    A ``BaseException``, like pytest's own outcomes, so that hypothesis lets it through at once: an API that cannot
-    answer is no counterexample to shrink, and retrying it example after example would only make the run hang.
+    A kind of pytest skip, for three reasons: hypothesis lets it through at once (an API that cannot answer is no
+    counterexample to shrink, and retrying example after example would hang the run); pytest's fixture machinery
+    handles it when a fixture raises it; and even without our plugin it reads as a skip, never a pass.
     """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(msg=f"inconclusive: {message}", pytrace=False)

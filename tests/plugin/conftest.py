@@ -199,7 +199,7 @@ class Campaign:
     """
 
     def __init__(self) -> None:
-        self.root = copy_real_suites(Path(tempfile.mkdtemp(prefix="rulebook-campaign-")))
+        self.root = copy_real_suites(Path(tempfile.mkdtemp(prefix="rulebook-campaign-")), spec=True)
         self.log = self.root / "campaign.log"
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(

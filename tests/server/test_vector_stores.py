@@ -69,8 +69,26 @@ def test_bad_chunking_strategies_are_400(client, expect_error, strategy):
     expect_error(response, 400, param="chunking_strategy")
 
 
-def test_file_ids_must_be_empty_while_there_are_no_files(client, expect_error):
+def test_file_ids_must_name_files(client, expect_error):
     expect_error(client.post("/v1/vector_stores", json={"file_ids": ["file-abc"]}), 400, param="file_ids")
+
+
+@pytest.mark.parametrize("days", [0, 366, -1])
+def test_expires_after_days_out_of_range_are_400(client, make_store, expect_error, days):
+    body = {"expires_after": {"anchor": "last_active_at", "days": days}}
+    expect_error(client.post("/v1/vector_stores", json=body), 400, param="expires_after")
+    expect_error(client.post(f"/v1/vector_stores/{make_store()['id']}", json=body), 400, param="expires_after")
+
+
+@pytest.mark.parametrize("expires_after", [{"anchor": "created_at", "days": 1}, {"anchor": "last_active_at"},
+                                           {"days": 1}, {"anchor": "last_active_at", "days": "1"}])
+def test_malformed_expires_after_is_400(client, expect_error, expires_after):
+    expect_error(client.post("/v1/vector_stores", json={"expires_after": expires_after}), 400, param="expires_after")
+
+
+@pytest.mark.parametrize("days", [1, 365])
+def test_expires_after_edges_are_accepted(make_store, clock, days):
+    assert make_store(expires_after={"anchor": "last_active_at", "days": days})["expires_at"] == clock.now() + days * DAY
 
 
 def test_retrieve_returns_the_created_object(client, make_store):

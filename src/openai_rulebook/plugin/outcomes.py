@@ -41,11 +41,12 @@ def classify(when: str, excinfo: pytest.ExceptionInfo[BaseException] | None, ski
     """One phase (setup, call, teardown) of one test."""
     if excinfo is None:
         return PhaseOutcome("pass")
+    leaves = _leaves(excinfo.value)
+    if any(isinstance(leaf, Inconclusive) for leaf in leaves):  # before skips: Inconclusive is a kind of skip
+        inconclusive = next(leaf for leaf in leaves if isinstance(leaf, Inconclusive))
+        return PhaseOutcome("inconclusive", message=_short(inconclusive).removeprefix("inconclusive: "))
     if excinfo.errisinstance(pytest.skip.Exception):
         return PhaseOutcome("skipped", message=skipped_reason or _short(excinfo.value))
-    leaves = _leaves(excinfo.value)
-    if any(isinstance(leaf, Inconclusive) for leaf in leaves):
-        return PhaseOutcome("inconclusive", message=_short(next(l for l in leaves if isinstance(l, Inconclusive))))
     violations = [leaf for leaf in leaves if isinstance(leaf, AssertionError | pytest.fail.Exception)]
     if when == "call" and violations and len(violations) == len(leaves):
         rules = tuple(sorted({leaf.rule for leaf in violations if isinstance(leaf, RuleViolation)}))

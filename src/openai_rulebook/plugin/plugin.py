@@ -11,8 +11,8 @@ The plugin stays inert in sessions whose tests carry no ``rule`` marker.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
+from dataclasses import replace as _replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from openai_rulebook import __version__
-from openai_rulebook.catalog import Catalog, Rule, Seed, load_catalog, load_seeds
+from openai_rulebook.catalog import TIERS, Catalog, Rule, Seed, load_catalog, load_seeds
 from openai_rulebook.client import ApiClient
 from openai_rulebook.endpoints import Endpoint
 from openai_rulebook.errors import RulebookError, UsageError
@@ -87,6 +87,9 @@ def pytest_configure(config: pytest.Config) -> None:
             raise UsageError("--mutants switches faults of the reference server; it needs --target reference")
         if target.faults:
             _check_faults(target.faults)
+        if config.getoption("mutants") and not config.getoption("tiers"):
+            # a fault campaign runs on the reference server, where even heavy rules cost nothing but seconds
+            target = _replace(target, tiers=frozenset(TIERS))
     except RulebookError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[STATE] = RulebookState(config, target)
@@ -112,15 +115,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def _load_hypothesis_profile(config: pytest.Config, target: Target) -> None:
     try:
-        from hypothesis import HealthCheck, settings
+        from hypothesis import HealthCheck, Phase, settings
     except ImportError:  # pragma: no cover - hypothesis is a dependency
         return
     derandomize = not config.getoption("explore") or target.name in ("record", "replay")
     if derandomize:
         _pin_hypothesis_constants()
-    max_examples = 8 if config.getoption("mutants") else 25 if target.source in ("reference", None) else 10
+    mutants = bool(config.getoption("mutants"))
+    max_examples = 8 if mutants else 25 if target.source in ("reference", None) else 10
     # one name per set of values, so that a nested session cannot redefine the profile its outer session uses
-    profile = f"{HYPOTHESIS_PROFILE}-{max_examples}-{'derandomized' if derandomize else 'random'}"
+    profile = f"{HYPOTHESIS_PROFILE}-{max_examples}-{'derandomized' if derandomize else 'random'}" + \
+        ("-noshrink" if mutants else "")
     settings.register_profile(
         profile,
         derandomize=derandomize,
@@ -129,6 +134,9 @@ def _load_hypothesis_profile(config: pytest.Config, target: Target) -> None:
         max_examples=max_examples,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         print_blob=False,
+        # a fault campaign needs to know whether a test fails, not its smallest counterexample
+        **({"phases": (Phase.explicit, Phase.reuse, Phase.generate), "report_multiple_bugs": False}
+           if mutants else {}),
     )
     if not config.getoption("hypothesis_profile", default=None):
         config.stash[PREVIOUS_PROFILE] = settings.get_current_profile_name()
@@ -208,9 +216,7 @@ class RulebookState:
 
 
 def _with_base_url(target: Target, base_url: str) -> Target:
-    from dataclasses import replace
-
-    return replace(target, base_url=base_url)
+    return _replace(target, base_url=base_url)
 
 
 def _spec_path(config: pytest.Config) -> Path | None:

@@ -129,6 +129,30 @@ def _unwrapped_error_schema(editor: SpecEditor) -> list[str]:
     return changed
 
 
+def _file_content_binary(editor: SpecEditor) -> list[str]:
+    parts = ("paths", "/files/{file_id}/content", "get", "responses", "200", "content")
+    try:
+        content = editor.get(parts)
+    except (KeyError, IndexError, TypeError):
+        return []
+    if not isinstance(content, dict) or "application/octet-stream" in content:
+        return []
+    editor.set(parts, {**content, "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}})
+    return [pointer(parts)]
+
+
+def _file_purpose_evals(editor: SpecEditor) -> list[str]:
+    parts = ("components", "schemas", "OpenAIFile", "properties", "purpose")
+    try:
+        schema = editor.get(parts)
+    except (KeyError, IndexError, TypeError):
+        return []
+    if not isinstance(schema, dict) or "evals" in schema.get("enum", ["evals"]):
+        return []
+    editor.set(parts, {**schema, "enum": [*schema["enum"], "evals"]})
+    return [pointer(parts)]
+
+
 KNOWN_GAPS: tuple[KnownGap, ...] = (
     KnownGap(
         id="list-page-null-cursor-ids",
@@ -176,5 +200,23 @@ KNOWN_GAPS: tuple[KnownGap, ...] = (
             "comparison filter (it matches both). Patched to a '$ref' to the enclosing component schema."
         ),
         apply=_draft2019_recursive_ref,
+    ),
+    KnownGap(
+        id="file-content-binary",
+        reason=(
+            "GET /v1/files/{file_id}/content documents a 200 of application/json holding a string, but the live "
+            "API sends the file's bytes as they were uploaded, with Content-Type application/octet-stream (the "
+            "SDKs return a binary response for it). application/octet-stream is added as a documented media type."
+        ),
+        apply=_file_content_binary,
+    ),
+    KnownGap(
+        id="file-purpose-evals",
+        reason=(
+            "CreateFileRequest accepts purpose 'evals', but the OpenAIFile object's purpose enum lacks it, so the "
+            "file an upload with purpose evals creates has no valid purpose in the response schema. 'evals' is "
+            "added to OpenAIFile.purpose (the catalog's files.purpose_values records the dispute)."
+        ),
+        apply=_file_purpose_evals,
     ),
 )

@@ -1,6 +1,9 @@
 """Vector stores: create, retrieve, modify, delete and list, as the official spec's schemas describe them.
 
-Stores hold no files yet: ``file_ids`` must be empty, and ``usage_bytes`` and ``file_counts`` stay 0.
+A store holds the files attached to it and the batches that attached them (``attachments.py``); its
+``file_counts``, ``usage_bytes`` and ``status`` are derived from those files whenever it is shown. The routes for
+its files, file batches and search (``vector_store_files.py``, ``vector_store_file_batches.py``,
+``vector_store_search.py``) find stores through ``get_store`` and ``files_of``.
 """
 
 from __future__ import annotations
@@ -9,19 +12,33 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict
 
+from openai_rulebook.server import attachments, stored_files
+from openai_rulebook.server.attachments import FileBatch, VectorStoreFile
 from openai_rulebook.server.bodies import json_body
+from openai_rulebook.server.chunking import ChunkingStrategy, check_chunking
 from openai_rulebook.server.errors import APIError, not_found
 from openai_rulebook.server.faults import Fault, Rules, RulesDep, register
 from openai_rulebook.server.metadata import check_metadata
 from openai_rulebook.server.pagination import ListRules, list_page
-from openai_rulebook.server.state import Collection, StateDep
+from openai_rulebook.server.state import Collection, ServerState, StateDep
 
 OBJECT_TYPE = "vector_stores.object_type"
 CREATE_ENDPOINT = "vector_stores.create_endpoint"
+FILE_IDS_RANGE = "vector_stores.file_ids_range"
+EXPIRES_AFTER_RANGE = "vector_stores.expires_after_range"
+EXPIRY = "vector_stores.expiry"
+CHUNKING_STRATEGY = "vector_stores.chunking_strategy"
+FILE_COUNTS = "vector_stores.file_counts"
+#: the official spec's schemas, as suites/test_openapi.py fuzzes them
+RESPONSE_SCHEMAS = "openapi.response_schemas"
+NEGATIVE_DATA = "openapi.negative_data_rejection"
 LIST = ListRules("vector_stores.list")
 DAY = 86400
+#: the limits, as the catalog's ``params`` state them
+MAX_FILE_IDS = 500
+MIN_DAYS, MAX_DAYS = 1, 365
 
 register(
     Fault(
@@ -59,6 +76,46 @@ register(
         rule=OBJECT_TYPE,
         description="vector store objects say object='vectorstore'; list and deletion objects are unchanged",
     ),
+    Fault(
+        "vector_stores.accept_501_file_ids",
+        rule=FILE_IDS_RANGE,
+        description="a create with 501 file_ids is accepted (502 is not)",
+    ),
+    Fault(
+        "vector_stores.expires_after_days_off_by_one",
+        rule=EXPIRES_AFTER_RANGE,
+        description="expires_after.days of 0 and 366 are accepted, on create and modify (-1 and 367 are not)",
+    ),
+    Fault(
+        "vector_stores.never_expire",
+        rule=EXPIRY,
+        description="a store past its expires_at still says status 'completed' (expires_at itself is right)",
+    ),
+    Fault(
+        "vector_stores.chunking_strategy_off_by_one",
+        rule=CHUNKING_STRATEGY,
+        description="on create, static max_chunk_size_tokens of 99 and 4097, and an overlap of half + 1, are accepted",
+    ),
+    Fault(
+        "vector_stores.file_counts_miss_in_progress",
+        rule=FILE_COUNTS,
+        description="file_counts.in_progress stays 0 while files are processing (total still counts them)",
+    ),
+)
+
+register(
+    Fault(
+        "openapi.null_expires_after",
+        rule=RESPONSE_SCHEMAS,
+        description="a store without an expiration policy shows expires_after: null, which VectorStoreObject does not "
+        "allow (the member is left out)",
+    ),
+    Fault(
+        "openapi.accept_any_description",
+        rule=NEGATIVE_DATA,
+        description="a create whose description is not a string (a number, an object, null) is accepted; it is kept "
+        "and never shown",
+    ),
 )
 
 router = APIRouter(prefix="/vector_stores", tags=["vector_stores"])
@@ -74,37 +131,14 @@ class _Strict(BaseModel):
 
 class ExpiresAfter(_Strict):
     anchor: Literal["last_active_at"]
-    days: int = Field(ge=1, le=365)
-
-
-class AutoChunking(_Strict):
-    type: Literal["auto"]
-
-
-class StaticChunkingSizes(_Strict):
-    max_chunk_size_tokens: int = Field(ge=100, le=4096)
-    chunk_overlap_tokens: int = Field(ge=0)
-
-    @model_validator(mode="after")
-    def _overlap_at_most_half(self) -> StaticChunkingSizes:
-        if self.chunk_overlap_tokens > self.max_chunk_size_tokens // 2:
-            raise ValueError("chunk_overlap_tokens must not exceed half of max_chunk_size_tokens")
-        return self
-
-
-class StaticChunking(_Strict):
-    type: Literal["static"]
-    static: StaticChunkingSizes
-
-
-ChunkingStrategy = Annotated[AutoChunking | StaticChunking, Field(discriminator="type")]
+    days: int  # 1..365: a catalog rule, checked by check_expires_after
 
 
 class CreateVectorStoreRequest(_Strict):
     # absent is fine, an explicit null is not: the spec does not make these nullable
     name: str = ""
-    description: str = ""
-    file_ids: list[str] = Field(default_factory=list, max_length=500)
+    description: Any = ""  # a string: checked by create_vector_store, so that a fault can let another type in
+    file_ids: list[str] = []  # at most 500: a catalog rule
     expires_after: ExpiresAfter = None  # type: ignore[assignment]
     chunking_strategy: ChunkingStrategy = None  # type: ignore[assignment]
     metadata: dict[str, Any] | None = None  # value types are checked by metadata.py, under their own rule
@@ -114,6 +148,21 @@ class UpdateVectorStoreRequest(_Strict):
     name: str | None = None
     expires_after: ExpiresAfter | None = None
     metadata: dict[str, Any] | None = None
+
+
+def check_expires_after(rules: Rules, expires_after: ExpiresAfter | None) -> ExpiresAfter | None:
+    if expires_after is not None:
+        days = expires_after.days
+        rules.enforce(
+            EXPIRES_AFTER_RANGE,
+            MIN_DAYS <= days <= MAX_DAYS,
+            broken_ok=MIN_DAYS - 1 <= days <= MAX_DAYS + 1,
+            param="expires_after",
+            code="integer_below_min_value" if days < MIN_DAYS else "integer_above_max_value",
+            message=f"Invalid 'expires_after.days': expected an integer between {MIN_DAYS} and {MAX_DAYS}, "
+            f"but got {days} instead.",
+        )
+    return expires_after
 
 
 # -- the stored object ----------------------------------------------------------------------------------------------
@@ -129,28 +178,46 @@ class VectorStore:
     expires_after: ExpiresAfter | None = None
     #: kept, not shown: VectorStoreObject has no ``description``
     description: str = ""
+    #: the attached files, by file id, and the batches that attached some of them
+    files: Collection[VectorStoreFile] = field(default_factory=Collection)
+    batches: Collection[FileBatch] = field(default_factory=Collection)
 
     @property
     def expires_at(self) -> int | None:
         return self.last_active_at + self.expires_after.days * DAY if self.expires_after else None
 
-    def render(self, now: int, object_type: str) -> dict[str, Any]:
-        """The VectorStoreObject; ``expires_after`` is left out when unset, as the spec does not allow null."""
+    def render(self, now: int, rules: Rules, object_type: str) -> dict[str, Any]:
+        """The VectorStoreObject; ``expires_after`` is left out when unset, as the spec does not allow null.
+
+        Counts, bytes and status come from the files: ``in_progress`` while one is processing, ``expired`` once
+        ``expires_at`` has passed, else ``completed``.
+        """
+        records = self.files.ordered()
+        counts = attachments.file_counts(records, now, rules)
+        counts["in_progress"] = rules.behaviour(FILE_COUNTS, counts["in_progress"], 0)
         expires_at = self.expires_at
+        expired = expires_at is not None and now >= expires_at
+        if rules.behaviour(EXPIRY, expired, False):
+            status = "expired"
+        else:
+            processing = any(record.status(now, rules) == "in_progress" for record in records)
+            status = "in_progress" if processing else "completed"
         body: dict[str, Any] = {
             "id": self.id,
             "object": object_type,
             "created_at": self.created_at,
             "name": self.name,
-            "usage_bytes": 0,
-            "file_counts": {"in_progress": 0, "completed": 0, "failed": 0, "cancelled": 0, "total": 0},
-            "status": "expired" if expires_at is not None and now >= expires_at else "completed",
+            "usage_bytes": sum(record.usage_bytes(now, rules) for record in records),
+            "file_counts": counts,
+            "status": status,
             "last_active_at": self.last_active_at,
             "metadata": self.metadata,
             "expires_at": expires_at,
         }
         if self.expires_after is not None:
             body["expires_after"] = self.expires_after.model_dump()
+        elif rules.behaviour(RESPONSE_SCHEMAS, False, True):
+            body["expires_after"] = None
         return body
 
 
@@ -161,15 +228,23 @@ async def _stores(request: Request) -> Collection[VectorStore]:
 StoresDep = Annotated[Collection[VectorStore], Depends(_stores)]
 
 
-def _render(store: VectorStore, rules: Rules, now: int) -> dict[str, Any]:
-    return store.render(now, rules.behaviour(OBJECT_TYPE, "vector_store", "vectorstore"))
-
-
-def _get(stores: Collection[VectorStore], vector_store_id: str) -> VectorStore:
+def get_store(stores: Collection[VectorStore], vector_store_id: str) -> VectorStore:
+    """The store of that id, or the 404 the live API answers."""
     store = stores.get(vector_store_id)
     if store is None:
         raise not_found("vector store", vector_store_id)
     return store
+
+
+def files_of(store: VectorStore, state: ServerState, rules: Rules) -> Collection[VectorStoreFile]:
+    """The store's files, less those deleted from /v1/files since the store was last read."""
+    attachments.prune(store.files, lambda file_id: stored_files.find_file(state, file_id) is not None, rules)
+    return store.files
+
+
+def _render(store: VectorStore, state: ServerState, rules: Rules) -> dict[str, Any]:
+    files_of(store, state, rules)
+    return store.render(state.clock.now(), rules, rules.behaviour(OBJECT_TYPE, "vector_store", "vectorstore"))
 
 
 # -- routes -----------------------------------------------------------------------------------------------------------
@@ -191,9 +266,32 @@ async def create_vector_store(
         code="missing_required_parameter",
         message="Missing required parameter: 'name'.",
     )
-    if body.file_ids:  # no Files area yet: every file id names nothing
-        raise APIError(400, f"No file found with id '{body.file_ids[0]}'.", param="file_ids")
+    rules.enforce(
+        NEGATIVE_DATA,
+        isinstance(body.description, str),
+        param="description",
+        code="invalid_type",
+        message="Invalid type for 'description': expected a string.",
+    )
     metadata = check_metadata(rules, body.metadata)
+    expires_after = check_expires_after(rules, body.expires_after)
+    chunking = check_chunking(rules, CHUNKING_STRATEGY, body.chunking_strategy)
+    count = len(body.file_ids)
+    rules.enforce(
+        FILE_IDS_RANGE,
+        count <= MAX_FILE_IDS,
+        broken_ok=count <= MAX_FILE_IDS + 1,
+        param="file_ids",
+        code="array_above_max_length",
+        message=f"Invalid 'file_ids': array too long. Expected an array with maximum length {MAX_FILE_IDS}, "
+        f"but got an array with length {count} instead.",
+    )
+    files = []
+    for file_id in dict.fromkeys(body.file_ids):  # a file listed twice is attached once
+        stored = stored_files.find_file(state, file_id)
+        if stored is None:
+            raise APIError(400, f"No file found with id '{file_id}'.", param="file_ids")
+        files.append(stored)
     now = state.clock.now()
     store = VectorStore(
         id=state.ids.next("vs"),
@@ -202,9 +300,11 @@ async def create_vector_store(
         description=body.description,
         last_active_at=now,
         metadata=metadata,
-        expires_after=body.expires_after,
+        expires_after=expires_after,
     )
-    return _render(stores.add(store), rules, now)
+    for stored in files:
+        attachments.attach(store.files, stored, vector_store_id=store.id, now=now, chunking=chunking, rules=rules, attributes={})
+    return _render(stores.add(store), state, rules)
 
 
 @router.get("")
@@ -218,15 +318,14 @@ async def list_vector_stores(
     before: str | None = None,
 ) -> dict[str, Any]:
     page = list_page(rules, LIST, stores.ordered(), limit=limit, order=order, after=after, before=before)
-    now = state.clock.now()
-    return page.body(lambda store: _render(store, rules, now))
+    return page.body(lambda store: _render(store, state, rules))
 
 
 @router.get("/{vector_store_id}")
 async def retrieve_vector_store(
     vector_store_id: str, state: StateDep, stores: StoresDep, rules: RulesDep
 ) -> dict[str, Any]:
-    return _render(_get(stores, vector_store_id), rules, state.clock.now())
+    return _render(get_store(stores, vector_store_id), state, rules)
 
 
 @router.post("/{vector_store_id}")
@@ -240,21 +339,21 @@ async def modify_vector_store(
     """Only the fields sent change; ``name: null`` keeps the name, ``metadata: null`` and
     ``expires_after: null`` clear them (our reading; the live API's handling of null is unverified)."""
     metadata = check_metadata(rules, body.metadata)
-    store = _get(stores, vector_store_id)
+    expires_after = check_expires_after(rules, body.expires_after)
+    store = get_store(stores, vector_store_id)
     sent = body.model_fields_set
     if body.name is not None:
         store.name = body.name
     if "metadata" in sent:
         store.metadata = metadata
     if "expires_after" in sent:
-        store.expires_after = body.expires_after
-    now = state.clock.now()
-    store.last_active_at = now
-    return _render(store, rules, now)
+        store.expires_after = expires_after
+    store.last_active_at = state.clock.now()
+    return _render(store, state, rules)
 
 
 @router.delete("/{vector_store_id}")
 async def delete_vector_store(vector_store_id: str, stores: StoresDep) -> dict[str, Any]:
-    _get(stores, vector_store_id)
+    get_store(stores, vector_store_id)
     stores.remove(vector_store_id)
     return {"id": vector_store_id, "object": "vector_store.deleted", "deleted": True}

@@ -1,0 +1,152 @@
+"""The official spec's operations for vector stores, files, uploads and batches, fuzzed with schemathesis.
+
+``openapi.response_schemas`` sends valid requests (schemathesis' positive cases) and holds each response of a
+documented status to its schema; ``openapi.negative_data_rejection`` sends requests that break the request schema
+and expects a 4xx. Both run once per endpoint their catalog rule lists, with the objects in the path created first
+so that the API answers more than 404. An endpoint the reference server does not serve yet is skipped, and so is
+the whole module when the spec is absent. The spec is loaded once, when the first of these tests runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from openai_rulebook.catalog import Catalog, Rule
+from openai_rulebook.client import ApiClient
+from openai_rulebook.endpoints import Endpoint
+from openai_rulebook.errors import Inconclusive
+from openai_rulebook.plugin.openapi_fuzz import (
+    CaseRunner,
+    OpenApiSuite,
+    check_functions,
+    members_left_to_other_rules,
+    served_endpoints,
+)
+from openai_rulebook.plugin.plugin import _spec_path
+from openai_rulebook.plugin.targets import Target
+
+RESPONSES = "openapi.response_schemas"
+NEGATIVE = "openapi.negative_data_rejection"
+NAME = "rulebook-openapi"
+#: a one-line batch input file, for creating a batch to address
+BATCH_LINE = (b'{"custom_id": "rulebook-1", "method": "POST", "url": "/v1/embeddings", '
+              b'"body": {"model": "text-embedding-3-small", "input": "rulebook"}}\n')
+UPLOAD_PART = b"rulebook\n"
+
+
+@pytest.fixture(scope="session")
+def openapi_suite(request: pytest.FixtureRequest, rulebook_catalog: Catalog) -> OpenApiSuite:
+    """The spec as schemathesis reads it (loaded on first use, once per session); skips when there is no spec."""
+    path = _spec_path(request.config)
+    if path is None or not path.is_file():
+        pytest.skip(f"no OpenAPI spec at {path or '(none configured)'}: pass --spec PATH, set RULEBOOK_SPEC, "
+                    f"or set rulebook_spec in the ini file to fuzz the official spec's operations")
+    rule = rulebook_catalog[RESPONSES]
+    return OpenApiSuite(path, relaxed_members=tuple(map(str, rule.params.get("relaxed_members") or ())),
+                        relaxed_for=tuple(rule.endpoints))
+
+
+@pytest.fixture(scope="session")
+def served(rulebook_target: Target) -> frozenset[str] | None:
+    """The endpoints the target serves, when known (the reference server's routes)."""
+    return served_endpoints(rulebook_target)
+
+
+@pytest.fixture
+def fuzzed_endpoint(endpoint: Endpoint, served: frozenset[str] | None, openapi_suite: OpenApiSuite) -> Endpoint:
+    """The endpoint, once it is known to be served and to be an operation of the spec."""
+    if served is not None and str(endpoint) not in served:
+        pytest.skip(f"{endpoint}: the reference server does not serve it yet")
+    openapi_suite.operation(endpoint)
+    return endpoint
+
+
+def _created(response: Any, what: str) -> dict[str, Any]:
+    if not response.is_success:
+        raise Inconclusive(f"could not create {what} to test with: {response.status_code} {response.text[:200]}")
+    return response.json()
+
+
+@pytest.fixture
+def known(fuzzed_endpoint: Endpoint, api: ApiClient, rulebook_target: Target,
+          make_vector_store: Callable[..., dict[str, Any]],
+          make_file: Callable[..., dict[str, Any]]) -> tuple[dict[str, str], dict[str, Any]]:
+    """Real objects for the path's ids, and body members that make a request valid (real ids, ``rulebook-`` names),
+    so that requests get past a 404 and a create can succeed; the client deletes what was made afterwards.
+
+    An object is made only when the run's tiers allow what it costs (files and their embeddings are cheap, a batch is
+    paid); otherwise schemathesis' own ids go out, and the API answers 404.
+    """
+    endpoint, placeholders = str(fuzzed_endpoint), fuzzed_endpoint.placeholders
+    cheap, paid = "cheap" in rulebook_target.tiers, "paid" in rulebook_target.tiers
+    path: dict[str, str] = {}
+    body: dict[str, Any] = {}
+
+    def new_file() -> str:
+        return make_file(filename=f"{NAME}.txt")["id"]
+
+    if "vector_store_id" in placeholders:
+        path["vector_store_id"] = make_vector_store(name=NAME)["id"]
+    store = path.get("vector_store_id")
+    if "file_id" in placeholders and cheap:
+        path["file_id"] = new_file()
+        if store:
+            _created(api.post(f"/vector_stores/{store}/files", {"file_id": path["file_id"]}), "a vector store file")
+    if "upload_id" in placeholders:
+        upload = _created(api.post("/uploads", {"bytes": len(UPLOAD_PART), "filename": f"{NAME}.txt",
+                                                "purpose": "assistants", "mime_type": "text/plain"}), "an upload")
+        path["upload_id"] = upload["id"]
+        if endpoint.endswith("/complete"):
+            part = _created(api.post(f"/uploads/{upload['id']}/parts", None,
+                                     files={"data": ("part", UPLOAD_PART, "application/octet-stream")}), "a part")
+            body["part_ids"] = [part["id"]]
+    if "batch_id" in placeholders and store and cheap:
+        path["batch_id"] = _created(api.post(f"/vector_stores/{store}/file_batches", {"file_ids": [new_file()]}),
+                                    "a file batch")["id"]
+    elif "batch_id" in placeholders and not store and paid:
+        path["batch_id"] = _created(api.post("/batches", {"input_file_id": _batch_input(make_file),
+                                                          "endpoint": "/v1/embeddings", "completion_window": "24h"}),
+                                    "a batch")["id"]
+    if endpoint in ("POST /v1/vector_stores", "POST /v1/vector_stores/{vector_store_id}"):
+        body["name"] = NAME
+    elif endpoint == "POST /v1/vector_stores/{vector_store_id}/files" and cheap:
+        body["file_id"] = new_file()
+    elif endpoint == "POST /v1/vector_stores/{vector_store_id}/file_batches" and cheap:
+        body["file_ids"] = [new_file()]
+    elif endpoint == "POST /v1/files":
+        body["purpose"] = "user_data"  # any file type: what each purpose takes is the files.* rules' business
+    elif endpoint == "POST /v1/uploads":
+        body.update(filename=f"{NAME}.txt", purpose="assistants", mime_type="text/plain")
+    elif endpoint == "POST /v1/batches" and paid:
+        body["input_file_id"] = _batch_input(make_file)
+    return path, body
+
+
+def _batch_input(make_file: Callable[..., dict[str, Any]]) -> str:
+    """A one-request batch input file (purpose ``batch``)."""
+    return make_file(BATCH_LINE, purpose="batch", filename=f"{NAME}.jsonl", mime_type="application/jsonl")["id"]
+
+
+@pytest.mark.rule(RESPONSES)
+def test_response_schemas(api: ApiClient, rule: Rule, fuzzed_endpoint: Endpoint, openapi_suite: OpenApiSuite,
+                          known: tuple[dict[str, str], dict[str, Any]]) -> None:
+    """Valid requests; every response of a documented status matches the spec's schema for it."""
+    runner = CaseRunner(api, rule.id, check_functions(map(str, rule.params["checks"])), *known)
+    openapi_suite.run(fuzzed_endpoint, "positive", runner)
+    if not runner.documented:
+        pytest.skip(f"{fuzzed_endpoint}: {runner.sent} requests, none answered with a status the spec documents")
+
+
+@pytest.mark.rule(NEGATIVE)
+def test_negative_data_rejection(api: ApiClient, rule: Rule, rulebook_catalog: Catalog, fuzzed_endpoint: Endpoint,
+                                 openapi_suite: OpenApiSuite, known: tuple[dict[str, str], dict[str, Any]]) -> None:
+    """Requests that break the request schema are rejected with a 4xx (members other rules judge are theirs)."""
+    left = members_left_to_other_rules(rulebook_catalog, rule, str(fuzzed_endpoint))
+    runner = CaseRunner(api, rule.id, check_functions(map(str, rule.params["checks"])), *known, left)
+    openapi_suite.run(fuzzed_endpoint, "negative", runner)
+    if not runner.sent:
+        pytest.skip(f"{fuzzed_endpoint}: every negative case breaks a member other rules judge "
+                    f"({', '.join(sorted(left))})")
