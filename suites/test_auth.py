@@ -9,9 +9,9 @@ from openai_rulebook.checks import expect_accepted, expect_rejected
 #: Authorization values that are not `Bearer <key>`; none of them holds a real key
 MALFORMED = {
     "basic": "Basic cnVsZWJvb2s6cnVsZWJvb2s=",
-    "bare-key": "sk-rulebook-not-a-bearer-value",
+    "bare-key": "sk-not-a-bearer",
     "scheme-only": "Bearer",
-    "other-scheme": "Token sk-rulebook-not-a-bearer-value",
+    "other-scheme": "Token sk-not-a-bearer",
 }
 
 

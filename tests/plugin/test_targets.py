@@ -13,7 +13,7 @@ from openai_rulebook.plugin.targets import resolve_target
 
 from .conftest import write_suite
 
-SECRET = "sk-rulebook-test-key-never-real"
+SECRET = "sk-test-never-real"
 
 #: a test that leaves a trace, so that a run can prove it never started
 TRACING = """
