@@ -53,15 +53,8 @@ def check_chunking(rules: Rules, rule: str, strategy: AutoChunking | StaticChunk
         return dict(AUTO)
     size = strategy.static.max_chunk_size_tokens
     overlap = strategy.static.chunk_overlap_tokens
-    rules.enforce(
-        rule,
-        MIN_CHUNK_TOKENS <= size <= MAX_CHUNK_TOKENS,
-        broken_ok=MIN_CHUNK_TOKENS - 1 <= size <= MAX_CHUNK_TOKENS + 1,
-        param=PARAM,
-        code="integer_below_min_value" if size < MIN_CHUNK_TOKENS else "integer_above_max_value",
-        message=f"Invalid 'chunking_strategy.static.max_chunk_size_tokens': expected an integer between "
-        f"{MIN_CHUNK_TOKENS} and {MAX_CHUNK_TOKENS}, but got {size} instead.",
-    )
+    rules.enforce_range(rule, size, MIN_CHUNK_TOKENS, MAX_CHUNK_TOKENS, param=PARAM,
+                        name="chunking_strategy.static.max_chunk_size_tokens")
     rules.enforce(
         rule,
         0 <= overlap and 2 * overlap <= size,

@@ -103,6 +103,17 @@ class Rules:
         if not (broken_ok if rule in self.broken else ok):
             raise APIError(status, message, param=param, code=code)
 
+    def enforce_range(self, rule: str, value: int, low: int, high: int, *, param: str, name: str) -> None:
+        """Reject ``value`` outside ``low..high`` (a 400 naming ``param``); a fault moves each bound out by one."""
+        self.enforce(
+            rule,
+            low <= value <= high,
+            broken_ok=low - 1 <= value <= high + 1,
+            param=param,
+            code="integer_below_min_value" if value < low else "integer_above_max_value",
+            message=f"Invalid '{name}': expected an integer between {low} and {high}, but got {value} instead.",
+        )
+
     def behaviour(self, rule: str, normal: T, faulty: T) -> T:
         """``normal`` while ``rule`` holds, ``faulty`` when a fault breaks it."""
         self._consulted.add(rule)

@@ -91,14 +91,7 @@ def list_page(
         raise APIError(
             400, f"Invalid 'limit': expected an integer, but got {limit!r} instead.", param="limit", code="invalid_type"
         )
-    rules.enforce(
-        spec.limit_range,
-        1 <= size <= spec.max_limit,
-        broken_ok=0 <= size <= spec.max_limit + 1,
-        param="limit",
-        code="integer_below_min_value" if size < 1 else "integer_above_max_value",
-        message=f"Invalid 'limit': expected an integer between 1 and {spec.max_limit}, but got {size} instead.",
-    )
+    rules.enforce_range(spec.limit_range, size, 1, spec.max_limit, param="limit", name="limit")
     if order is None:
         flipped = "asc" if spec.default_order == "desc" else "desc"
         order = rules.behaviour(spec.order_default, spec.default_order, flipped)

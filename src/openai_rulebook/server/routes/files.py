@@ -179,14 +179,7 @@ def _expires_at(rules: Rules, form: Form, purpose: str, now: int) -> int | None:
                        param="expires_after", code="invalid_type")
     seconds = int(seconds_text)
     low, high = EXPIRY_SECONDS
-    rules.enforce(
-        EXPIRES_AFTER,
-        low <= seconds <= high,
-        broken_ok=low - 1 <= seconds <= high + 1,
-        param="expires_after",
-        code="integer_below_min_value" if seconds < low else "integer_above_max_value",
-        message=f"Invalid 'expires_after.seconds': expected an integer between {low} and {high}, but got {seconds}.",
-    )
+    rules.enforce_range(EXPIRES_AFTER, seconds, low, high, param="expires_after", name="expires_after.seconds")
     return now + seconds
 
 

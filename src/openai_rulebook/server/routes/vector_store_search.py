@@ -106,15 +106,8 @@ async def search_vector_store(
         message="Missing required parameter: 'query'.",
     )
     count = body.max_num_results
-    rules.enforce(
-        MAX_NUM_RESULTS,
-        MIN_RESULTS <= count <= MAX_RESULTS,
-        broken_ok=MIN_RESULTS - 1 <= count <= MAX_RESULTS + 1,
-        param="max_num_results",
-        code="integer_below_min_value" if count < MIN_RESULTS else "integer_above_max_value",
-        message=f"Invalid 'max_num_results': expected an integer between {MIN_RESULTS} and {MAX_RESULTS}, "
-        f"but got {count} instead.",
-    )
+    rules.enforce_range(MAX_NUM_RESULTS, count, MIN_RESULTS, MAX_RESULTS, param="max_num_results",
+                        name="max_num_results")
     options = body.ranking_options or RankingOptions()
     rules.enforce(
         RANKING_OPTIONS,

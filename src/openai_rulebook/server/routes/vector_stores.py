@@ -153,15 +153,8 @@ class UpdateVectorStoreRequest(_Strict):
 def check_expires_after(rules: Rules, expires_after: ExpiresAfter | None) -> ExpiresAfter | None:
     if expires_after is not None:
         days = expires_after.days
-        rules.enforce(
-            EXPIRES_AFTER_RANGE,
-            MIN_DAYS <= days <= MAX_DAYS,
-            broken_ok=MIN_DAYS - 1 <= days <= MAX_DAYS + 1,
-            param="expires_after",
-            code="integer_below_min_value" if days < MIN_DAYS else "integer_above_max_value",
-            message=f"Invalid 'expires_after.days': expected an integer between {MIN_DAYS} and {MAX_DAYS}, "
-            f"but got {days} instead.",
-        )
+        rules.enforce_range(EXPIRES_AFTER_RANGE, days, MIN_DAYS, MAX_DAYS, param="expires_after",
+                            name="expires_after.days")
     return expires_after
 
 
