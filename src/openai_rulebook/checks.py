@@ -2,6 +2,11 @@
 
 They assert what a rule says and no more: the status class, the error envelope's shape, the ``param`` it names.
 Message texts and error codes are never pinned: the live API changes them without notice.
+
+What a test reads from an accepted response is a ``Body``: a missing field, a null where a value is needed or a value
+of the wrong type is a ``RuleViolation`` of the rule being checked (the server sent X), never a ``KeyError`` or a
+``TypeError`` (which would read as a harness error). A request a test needs only as a step towards its rule goes
+through ``precondition``: if it fails, the rule is inconclusive, not failed.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from openai_rulebook.errors import RuleViolation
+from openai_rulebook.errors import Inconclusive, RuleViolation
 
 ENVELOPE_RULE = "errors.envelope"
 
@@ -63,14 +68,106 @@ def expect_rejected(
 
 
 def expect_accepted(response: httpx.Response, rule: str, *, why: str = "") -> Any:
-    """The request kept to ``rule`` (its boundary included): a 2xx, whose JSON body is returned."""
+    """The request kept to ``rule`` (its boundary included): a 2xx, whose JSON body is returned as a ``Body``."""
     if not response.is_success:
         raise RuleViolation(rule, expected=f"2xx accepting the request{f' ({why})' if why else ''}",
                             actual=_brief(response))
     try:
-        return response.json()
+        return read(response.json(), rule)
     except ValueError:
         return response.text
+
+
+def precondition(response: httpx.Response, what: str) -> Any:
+    """A step the test needs (creating, listing, retrieving), not the rule it checks: a 2xx, else inconclusive.
+
+    The body is returned as a ``Body`` of no rule: a surprise in it also ends the test inconclusive.
+    """
+    if not response.is_success:
+        request = response.request
+        raise Inconclusive(f"precondition failed: {what}: {request.method} {request.url.path} answered "
+                           f"{_brief(response)}")
+    try:
+        return read(response.json(), None, what=what)
+    except ValueError as exc:
+        raise Inconclusive(f"precondition failed: {what}: the answer is not JSON: {_brief(response)}") from exc
+
+
+# -- reading responses ----------------------------------------------------------------------------------------------------
+def read(value: Any, rule: str | None, *, what: str = "", where: str = "") -> Any:
+    """``value`` (parsed JSON) wrapped so that reading it for ``rule`` cannot crash the test (see ``Body``)."""
+    if isinstance(value, dict) and not isinstance(value, Body):
+        return Body(value, rule, what=what, where=where)
+    if isinstance(value, list) and not isinstance(value, BodyList):
+        return BodyList(value, rule, what=what, where=where)
+    return value
+
+
+def _shape_error(rule: str | None, what: str, expected: str, actual: Any) -> Exception:
+    shown = repr(actual)
+    shown = shown if len(shown) <= 300 else shown[:300] + "…"
+    if rule is None:
+        return Inconclusive(f"precondition failed: {what or 'a step of the test'}: expected {expected}, got {shown}")
+    return RuleViolation(rule, expected=expected, actual=shown)
+
+
+class Body(dict):  # type: ignore[type-arg]
+    """A JSON object from a response, read for ``rule`` (None: for a precondition).
+
+    ``body["x"]`` of a missing field raises the rule's violation; nested objects and arrays are wrapped too.
+    ``body.field("x", int)`` also refuses a null or another type. ``.get`` stays a plain ``dict.get`` (wrapped).
+    """
+
+    def __init__(self, data: dict[str, Any], rule: str | None, *, what: str = "", where: str = "") -> None:
+        super().__init__(data)
+        self._rule, self._what, self._where = rule, what, where
+
+    def _at(self, key: str) -> str:
+        return f"{self._where}.{key}" if self._where else str(key)
+
+    def __getitem__(self, key: str) -> Any:
+        if not dict.__contains__(self, key):
+            raise _shape_error(self._rule, self._what, f"a field {self._at(key)!r} in the response",
+                               dict(self))
+        return read(dict.__getitem__(self, key), self._rule, what=self._what, where=self._at(key))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return read(dict.get(self, key, default), self._rule, what=self._what, where=self._at(key))
+
+    def field(self, key: str, *types: type, nullable: bool = False) -> Any:
+        """The value of ``key``, which must be present and of one of ``types`` (bool is not an int here)."""
+        value = self[key]
+        if value is None and nullable:
+            return None
+        ok = value is not None and (not types or (isinstance(value, types) and not (
+            isinstance(value, bool) and bool not in types)))
+        if not ok:
+            names = " or ".join(t.__name__ for t in types) or "a value"
+            raise _shape_error(self._rule, self._what, f"{self._at(key)!r} to be {names}"
+                               f"{' or null' if nullable else ''}", value)
+        return value
+
+
+class BodyList(list):  # type: ignore[type-arg]
+    """A JSON array from a response: items come out wrapped; an index past the end is the rule's violation."""
+
+    def __init__(self, data: list[Any], rule: str | None, *, what: str = "", where: str = "") -> None:
+        super().__init__(data)
+        self._rule, self._what, self._where = rule, what, where
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return BodyList(list.__getitem__(self, index), self._rule, what=self._what, where=self._where)
+        try:
+            value = list.__getitem__(self, index)
+        except IndexError:
+            raise _shape_error(self._rule, self._what, f"an item [{index}] in {self._where or 'the list'}",
+                               list(self)) from None
+        return read(value, self._rule, what=self._what, where=f"{self._where}[{index}]")
+
+    def __iter__(self) -> Any:
+        for index, value in enumerate(list.__iter__(self)):
+            yield read(value, self._rule, what=self._what, where=f"{self._where}[{index}]")
 
 
 def expect(rule: str, condition: bool, *, expected: str, actual: Any) -> None:

@@ -1,7 +1,12 @@
 """The HTTP client the suites talk through: one place for auth, retries, evidence and clean-up.
 
 Retries cover what is not the API's verdict on a rule: connection failures, 429 and 5xx. When they run out the
-test ends *inconclusive* (``Inconclusive``), never passed and never failed.
+test ends *inconclusive* (``Inconclusive``), never passed and never failed. A response that is the target's
+route-not-found answer ends the test *unsupported* (``Unsupported``): a missing endpoint never counts as a rejection.
+
+The client also keeps what controls need: which catalog endpoints answered 2xx in this run (``accepted``), and which
+refused a request of the current test (``refused``). A 4xx from an endpoint that accepted nothing all run proves no
+rule (the verdicts turn such a pass into inconclusive).
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from typing import Any
 import httpx
 
 from openai_rulebook import __version__
-from openai_rulebook.errors import Inconclusive
+from openai_rulebook.errors import Inconclusive, Unsupported
+from openai_rulebook.routes import NO_SUCH_ROUTE, RouteCheck, RouteIndex
 
 #: how to get rid of what a test created, by the created object's `object` type: deleted, or cancelled where the
 #: API deletes nothing (uploads, batches); run when the test ends, pass or fail
@@ -42,15 +48,20 @@ class Exchange:
     status: int
     request_body: str
     response_body: str
+    #: "test" for the test's own requests, "cleanup" for what the client sends to delete what the test created
+    phase: str = "test"
 
     def summary(self) -> dict[str, Any]:
         target = f"{self.path}?{self.query}" if self.query else self.path
-        return {
+        item = {
             "request": f"{self.method} {target}",
             "request_body": self.request_body[:_BODY_EXCERPT],
             "status": self.status,
             "response_body": self.response_body[:_BODY_EXCERPT],
         }
+        if self.phase != "test":
+            item["phase"] = self.phase
+        return item
 
 
 @dataclass
@@ -66,6 +77,17 @@ class ApiClient:
     on_exchange: Callable[[httpx.Request, httpx.Response], None] | None = None
     exchanges: list[Exchange] = field(default_factory=list)
     created: list[tuple[str, str]] = field(default_factory=list)
+    #: catalog endpoints of the run, to tell which endpoint a request went to
+    routes: RouteIndex | None = None
+    #: the target's route-not-found answer; None until ``learn_routes`` (then missing routes raise ``Unsupported``)
+    route_check: RouteCheck | None = None
+    #: catalog endpoints that answered 2xx at least once in this run: the controls of every rejection
+    accepted: set[str] = field(default_factory=set)
+    #: catalog endpoints that answered 4xx to the current test
+    refused: set[str] = field(default_factory=set)
+    #: catalog endpoints found not served while the run went on (beyond what the probe found), with the evidence
+    not_served: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _phase: str = "test"
 
     def __post_init__(self) -> None:
         self._http = httpx.Client(base_url=self.base_url.rstrip("/"), timeout=self.timeout,
@@ -87,10 +109,12 @@ class ApiClient:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         auth: bool = True,
+        probing: bool = False,
     ) -> httpx.Response:
         """Send one request; ``auth=False`` leaves the Authorization header out, ``headers`` override ours.
 
         ``json_body`` is sent as JSON, ``files``/``data`` as multipart/form-data (httpx's arguments), ``content`` as is.
+        A route-not-found answer raises ``Unsupported`` unless ``probing`` (the capability probe wants the answer).
         """
         merged: dict[str, str] = dict(self.headers)
         if auth and self.api_key is not None:
@@ -110,8 +134,26 @@ class ApiClient:
         if files:
             request.read()  # small multipart bodies are read once, so that the evidence and the cassette can show them
         response = self._send(request)
-        self._record(request, response)
+        self._record(request, response, judged=not probing)
+        if not probing and self.route_check is not None and self.route_check.not_served(response):
+            endpoint = self.endpoint_of(request) or f"{request.method} {request.url.path}"
+            self.not_served.setdefault(endpoint, self.exchanges[-1].summary())
+            raise Unsupported(f"{endpoint} is not served by the target (it answered {response.status_code} "
+                              f"{response.text[:120]!r}, as it answers a URL that exists nowhere)")
         return response
+
+    def endpoint_of(self, request: httpx.Request) -> str | None:
+        """The catalog endpoint ``request`` went to, if the run's catalog lists it."""
+        return self.routes.match(request.method, request.url.path) if self.routes is not None else None
+
+    def learn_routes(self) -> RouteCheck:
+        """Ask for a URL that exists nowhere, once per method: the target's route-not-found answer, to compare with."""
+        check = RouteCheck()
+        for method in ("GET", "POST", "DELETE"):
+            response = self.request(method, NO_SUCH_ROUTE, json_body={} if method == "POST" else None, probing=True)
+            check.learn(method, response)
+        self.route_check = check
+        return check
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", path, **kwargs)
@@ -142,7 +184,7 @@ class ApiClient:
             time.sleep(self.backoff * 2 ** (attempt - 1))
 
     # -- evidence and clean-up ----------------------------------------------------------------------------------------
-    def _record(self, request: httpx.Request, response: httpx.Response) -> None:
+    def _record(self, request: httpx.Request, response: httpx.Response, *, judged: bool = True) -> None:
         self.exchanges.append(
             Exchange(
                 method=request.method,
@@ -151,9 +193,16 @@ class ApiClient:
                 status=response.status_code,
                 request_body=_request_body(request),
                 response_body=response.text[:_KEPT_BODY],
+                phase=self._phase,
             )
         )
-        if self.on_exchange is not None:
+        endpoint = self.endpoint_of(request)
+        if endpoint is not None and self._phase == "test":
+            if response.is_success:
+                self.accepted.add(endpoint)
+            elif 400 <= response.status_code < 500:
+                self.refused.add(endpoint)
+        if self.on_exchange is not None and judged:  # the probe's answers are about routes, not about the spec
             self.on_exchange(request, response)
         if request.method == "POST" and response.is_success:
             self._remember_created(response)
@@ -172,24 +221,33 @@ class ApiClient:
                     self.created.append(key)
 
     def start_test(self) -> None:
-        """Forget the previous test's exchanges and creations."""
+        """Forget the previous test's exchanges, creations and refusals."""
         self.exchanges.clear()
         self.created.clear()
+        self.refused.clear()
+        self._phase = "test"
 
     def clean_up(self) -> list[str]:
-        """Delete or cancel, newest first, what the current test created; return what could not be cleaned up."""
+        """Delete or cancel, newest first, what the current test created; return what could not be cleaned up.
+
+        Clean-up never judges: any 2xx or 4xx means done (a second delete of a deleted object may answer 404, 400 or
+        200; a cancel of a finished object 4xx); a 5xx, an unanswered request or a missing route leaves a leftover.
+        """
         left: list[str] = []
-        for object_type, object_id in reversed(self.created):
-            method, template = CLEANUP[object_type]
-            try:
-                response = self.request(method, template.format(id=object_id))
-            except Inconclusive as exc:
-                left.append(f"{object_type} {object_id}: {exc}")
-                continue
-            # a 404 is already gone; a 4xx on cancel is already finished (completed, cancelled, expired)
-            if response.status_code >= 500 or (method == "DELETE" and response.status_code not in (200, 404)):
-                left.append(f"{object_type} {object_id}: {method} answered {response.status_code}")
-        self.created.clear()
+        self._phase = "cleanup"
+        try:
+            for object_type, object_id in reversed(self.created):
+                method, template = CLEANUP[object_type]
+                try:
+                    response = self.request(method, template.format(id=object_id))
+                except (Inconclusive, Unsupported) as exc:
+                    left.append(f"{object_type} {object_id}: {str(exc).splitlines()[0]}")
+                    continue
+                if response.status_code >= 500:
+                    left.append(f"{object_type} {object_id}: {method} answered {response.status_code}")
+        finally:
+            self.created.clear()
+            self._phase = "test"
         return left
 
 

@@ -8,8 +8,10 @@
      ├── TargetError            the target cannot be used (no key for live, ...)
      └── CassetteError          a cassette is missing or corrupt in replay
     pytest.skip.Exception
-     └── Inconclusive           the API could not be asked (network, 429, 5xx after retries):
-                                a verdict of *inconclusive*, never a pass and never a fail
+     ├── Inconclusive           the API could not be asked (network, 429, 5xx after retries, a failed
+     │                          precondition): a verdict of *inconclusive*, never a pass and never a fail
+     └── Unsupported            the target does not serve an endpoint the test needs (route not found):
+                                a verdict of *unsupported*, never a pass and never a fail
 """
 
 from __future__ import annotations
@@ -61,3 +63,14 @@ class Inconclusive(pytest.skip.Exception):
 
     def __init__(self, message: str) -> None:
         super().__init__(msg=f"inconclusive: {message}", pytrace=False)
+
+
+class Unsupported(pytest.skip.Exception):
+    """The target does not serve an endpoint the test needs: "your server lacks this", not "gets it wrong".
+
+    A kind of skip for the reasons ``Inconclusive`` gives. Raised by the client when a response is the target's
+    route-not-found answer, and by the plugin before a test whose endpoints the capability probe found missing.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(msg=f"unsupported: {message}", pytrace=False)

@@ -3,8 +3,10 @@
 A test names the rules it checks. Its outcome counts for each of them, except that a ``RuleViolation`` fails only
 the rule it names: the test's other rules were not judged to the end, so they count as inconclusive from that test.
 
-Roll-up, worst first: fail > error > inconclusive > pass > skipped. A rule no test ran is *skipped* (with the reason),
-never *pass*; an advisory rule is *not-checkable* with its ``why_not_checkable``.
+Roll-up, worst first: fail > error > inconclusive > pass > unsupported > skipped. A rule no test ran is *skipped*
+(with the reason), never *pass*; a rule whose every test found its endpoints missing on the target is *unsupported*
+("your server lacks this"), never *fail*; a rule checked on some endpoints and unsupported on others is judged on
+those it could check. An advisory rule is *not-checkable* with its ``why_not_checkable``.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from typing import Any, Literal
 
 from openai_rulebook.catalog import Catalog
 
-Outcome = Literal["pass", "fail", "error", "inconclusive", "skipped"]
-Verdict = Literal["pass", "fail", "error", "inconclusive", "skipped", "not-checkable"]
+Outcome = Literal["pass", "fail", "error", "inconclusive", "unsupported", "skipped"]
+Verdict = Literal["pass", "fail", "error", "inconclusive", "unsupported", "skipped", "not-checkable"]
 VERDICTS: tuple[str, ...] = Verdict.__args__
-_SEVERITY: dict[str, int] = {"fail": 4, "error": 3, "inconclusive": 2, "pass": 1, "skipped": 0}
+_SEVERITY: dict[str, int] = {"fail": 5, "error": 4, "inconclusive": 3, "pass": 2, "unsupported": 1, "skipped": 0}
 
 
 @dataclass
@@ -34,6 +36,17 @@ class TestResult:
     message: str = ""
     duration: float = 0.0
     exchanges: list[dict[str, Any]] = field(default_factory=list)
+    #: catalog endpoints that answered this test with a 4xx
+    refused: tuple[str, ...] = ()
+
+    def without_control(self, accepted: set[str]) -> TestResult:
+        """A pass that rests on refusals of endpoints that accepted nothing all run proves nothing: inconclusive."""
+        missing = sorted(set(self.refused) - accepted)
+        if self.outcome != "pass" or not missing:
+            return self
+        return TestResult(self.nodeid, self.rules, "inconclusive", message=(
+            f"no control: {', '.join(missing)} refused this test and accepted no request all run, so a refusal "
+            "proves no rule"), duration=self.duration, exchanges=self.exchanges, refused=self.refused)
 
     def outcome_for(self, rule_id: str) -> Outcome:
         if self.outcome == "fail" and self.violated:
@@ -56,8 +69,9 @@ def _evidence(result: TestResult, outcome: Outcome) -> dict[str, Any]:
     item: dict[str, Any] = {"test": result.nodeid, "outcome": outcome}
     if result.message:
         item["message"] = result.message
-    if outcome in ("fail", "error", "inconclusive"):
-        item["exchanges"] = result.exchanges[-3:]
+    if outcome in ("fail", "error", "inconclusive", "unsupported"):
+        # the test's own last requests: clean-up (deleting what it created) never crowds out what decided the verdict
+        item["exchanges"] = [e for e in result.exchanges if e.get("phase", "test") == "test"][-3:]
     else:
         item["requests"] = len(result.exchanges)
         item["statuses"] = sorted({exchange["status"] for exchange in result.exchanges})
@@ -65,11 +79,18 @@ def _evidence(result: TestResult, outcome: Outcome) -> dict[str, Any]:
 
 
 def rule_verdicts(
-    catalog: Catalog, results: Iterable[TestResult], *, not_run: Mapping[str, str] | None = None
+    catalog: Catalog, results: Iterable[TestResult], *, not_run: Mapping[str, str] | None = None,
+    accepted: set[str] | None = None,
 ) -> list[RuleVerdict]:
-    """One verdict per catalog rule, in catalog order; ``not_run`` says why a rule's tests gave no result."""
+    """One verdict per catalog rule, in catalog order; ``not_run`` says why a rule's tests gave no result.
+
+    ``accepted`` (the endpoints that answered 2xx in the run) makes every refusal need a control: see
+    ``TestResult.without_control``.
+    """
     by_rule: dict[str, list[tuple[TestResult, Outcome]]] = {}
     for result in results:
+        if accepted is not None:
+            result = result.without_control(accepted)
         for rule_id in {*result.rules, *result.violated}:
             by_rule.setdefault(rule_id, []).append((result, result.outcome_for(rule_id)))
     verdicts = []

@@ -169,12 +169,13 @@ def test_record_then_replay_gives_the_same_verdict_per_rule(round_trip: dict[str
 
 
 def test_recording_writes_one_cassette_per_test_and_the_set_description(round_trip: dict[str, Any]) -> None:
-    """The set has ``cassette-set.json`` and a cassette for each test that ran."""
+    """The set has ``cassette-set.json``, the capability probe's cassette and a cassette for each test that ran."""
     cassettes = round_trip["root"] / "cassettes"
     meta = json.loads((cassettes / "cassette-set.json").read_text(encoding="utf-8"))
     assert meta["schema"] == "rulebook.cassettes/1" and meta["target"] == "reference"
-    ran = sum(len(rule["tests"]) for rule in round_trip["recorded"]["rules"])
-    assert len(list(cassettes.rglob("*.yaml"))) == ran > 0
+    ran = len({test["nodeid"] for rule in round_trip["recorded"]["rules"] for test in rule["tests"]})
+    assert (cassettes / "_probe" / "capabilities.yaml").is_file()
+    assert len(list(cassettes.rglob("*.yaml"))) == ran + 1 > 1
 
 
 def test_replay_opens_no_socket(round_trip: dict[str, Any]) -> None:

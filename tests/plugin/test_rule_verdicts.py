@@ -77,4 +77,4 @@ def test_one_verdict_per_catalog_rule_in_catalog_order() -> None:
     """Every catalog rule appears once, in file order, and ``count`` adds up to the number of rules."""
     found = rule_verdicts(CATALOG, [TestResult("t::x", ("demo.a",), "pass")])
     assert [v.id for v in found] == [rule.id for rule in CATALOG.rules]
-    assert count(found) == {"pass": 1, "fail": 0, "error": 0, "inconclusive": 0, "skipped": 2, "not-checkable": 1}
+    assert count(found) == {"pass": 1, "fail": 0, "error": 0, "inconclusive": 0, "unsupported": 0, "skipped": 2, "not-checkable": 1}

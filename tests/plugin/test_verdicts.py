@@ -89,7 +89,7 @@ def test_compliance_document_has_run_summary_and_every_rule_once(outcomes: dict)
     assert run["target"] == "reference" and run["harness_version"] and run["started_at"]
     catalog_ids = [line.split("id: ")[1] for line in TINY_CATALOG.splitlines() if "- id: " in line]
     assert [rule["id"] for rule in outcomes["rules"]] == catalog_ids
-    assert outcomes["summary"] == {"pass": 1, "fail": 3, "error": 1, "inconclusive": 2, "skipped": 2,
+    assert outcomes["summary"] == {"pass": 1, "fail": 3, "error": 1, "inconclusive": 2, "unsupported": 0, "skipped": 2,
                                    "not-checkable": 1}
 
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from openai_rulebook.errors import Inconclusive, RuleViolation
+from openai_rulebook.errors import Inconclusive, RuleViolation, Unsupported
 from openai_rulebook.verdicts import Outcome
 
-_SEVERITY = {"pass": 0, "skipped": 1, "inconclusive": 2, "error": 3, "fail": 4}
+_SEVERITY = {"pass": 0, "skipped": 1, "unsupported": 2, "inconclusive": 3, "error": 4, "fail": 5}
 _MESSAGE_LINES = 12
 
 
@@ -45,6 +45,9 @@ def classify(when: str, excinfo: pytest.ExceptionInfo[BaseException] | None, ski
     if any(isinstance(leaf, Inconclusive) for leaf in leaves):  # before skips: Inconclusive is a kind of skip
         inconclusive = next(leaf for leaf in leaves if isinstance(leaf, Inconclusive))
         return PhaseOutcome("inconclusive", message=_short(inconclusive).removeprefix("inconclusive: "))
+    if any(isinstance(leaf, Unsupported) for leaf in leaves):
+        unsupported = next(leaf for leaf in leaves if isinstance(leaf, Unsupported))
+        return PhaseOutcome("unsupported", message=_short(unsupported).removeprefix("unsupported: "))
     if excinfo.errisinstance(pytest.skip.Exception):
         return PhaseOutcome("skipped", message=skipped_reason or _short(excinfo.value))
     violations = [leaf for leaf in leaves if isinstance(leaf, AssertionError | pytest.fail.Exception)]

@@ -10,6 +10,7 @@ The plugin stays inert in sessions whose tests carry no ``rule`` marker.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import replace as _replace
@@ -23,13 +24,14 @@ from openai_rulebook import __version__
 from openai_rulebook.catalog import TIERS, Catalog, Rule, Seed, load_catalog, load_seeds
 from openai_rulebook.client import ApiClient
 from openai_rulebook.endpoints import Endpoint
-from openai_rulebook.errors import RulebookError, UsageError
+from openai_rulebook.errors import RulebookError, Unsupported, UsageError
 from openai_rulebook.plugin import recording
 from openai_rulebook.plugin.clock import ServerClock
 from openai_rulebook.plugin.outcomes import PhaseOutcome, classify
 from openai_rulebook.plugin.server_thread import ReferenceServer
 from openai_rulebook.plugin.spec_check import SpecCheck
 from openai_rulebook.plugin.targets import TARGETS, SOURCES, Target, resolve_target
+from openai_rulebook.routes import RouteIndex
 from openai_rulebook.verdicts import TestResult, rule_verdicts
 
 RULE_MARKER = "rule"
@@ -59,6 +61,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--spec", default=None,
                     help="the official OpenAPI spec for response checks (default: $RULEBOOK_SPEC, ini rulebook_spec)")
     group.addoption("--report-dir", default=None, help="write compliance.json into this directory")
+    group.addoption("--areas", default=None, metavar="AREA,…",
+                    help="run only the tests of rules in these API areas (e.g. files,uploads); the others' rules "
+                         "are reported skipped")
     group.addoption("--explore", action="store_true",
                     help="let hypothesis draw new values each run (default: derandomized, repeatable)")
     group.addoption("--mutants", default=None, metavar="DIR",
@@ -169,6 +174,12 @@ class RulebookState:
         self.deselected: set[str] = set()
         self.server: ReferenceServer | None = None
         self.client: ApiClient | None = None
+        #: what the capability probe found, per catalog endpoint; None until the first test runs
+        self.probes: dict[str, Any] | None = None
+        #: objects the tests created that clean-up could not delete (logged, never a verdict)
+        self.leftovers: list[str] = []
+        #: rules outside --areas
+        self.out_of_areas: set[str] = set()
         self.spec = SpecCheck(_spec_path(config))
         self._seeds: dict[str, Seed] | None = None
         self.started_at = datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -201,9 +212,40 @@ class RulebookState:
             base_url = self.base_url()
             if self.target.name == "record":
                 self.target = _with_base_url(self.target, base_url)
+            routes = RouteIndex(e for rule in self.catalog.rules for e in rule.endpoints) if self.catalog else None
             self.client = ApiClient(base_url=base_url, api_key=self.target.api_key, headers=self.target.headers,
-                                    backoff=0.0 if self.target.replaying else 0.5, on_exchange=self.spec.check)
+                                    backoff=0.0 if self.target.replaying else 0.5, on_exchange=self.spec.check,
+                                    routes=routes)
         return self.client
+
+    def probed(self) -> dict[str, Any]:
+        """Probe, once, every endpoint the selected tests' rules list (recorded and replayed like a test)."""
+        if self.probes is None:
+            from openai_rulebook.capabilities import probe
+
+            endpoints = self.endpoints_to_probe()
+            if not endpoints:  # rules without endpoints: nothing to probe, nothing to tell missing
+                self.probes = {}
+                return self.probes
+            client = self.api()
+            client.start_test()
+            with _cassette(self, self.probe_cassette()):
+                self.probes = probe(client, endpoints)
+                left = client.clean_up()
+            self.leftovers.extend(left)
+            client.start_test()
+        return self.probes
+
+    def endpoints_to_probe(self) -> list[str]:
+        assert self.catalog is not None
+        return list(dict.fromkeys(e for item in self.items if not item.get_closest_marker("skip")
+                                  for rule_id in _rule_ids(item) for e in self.catalog[rule_id].endpoints))
+
+    def probe_cassette(self) -> Path | None:
+        if not (self.target.recording or self.target.replaying) or not self.endpoints_to_probe():
+            return None
+        assert self.target.cassette_dir is not None
+        return recording.cassette_path(self.target.cassette_dir, "_probe", "capabilities")
 
     def run_info(self) -> dict[str, Any]:
         info = self.target.describe()
@@ -212,6 +254,8 @@ class RulebookState:
         info.update(started_at=self.started_at, finished_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
                     harness_version=__version__, catalog=str(self.catalog.path) if self.catalog else None,
                     tests=len(self.results))
+        if self.leftovers:
+            info["leftovers"] = list(self.leftovers)
         return info
 
 
@@ -273,6 +317,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             problems.append(f"{item.nodeid}: asks for 'endpoint', but its rules list no endpoints in {catalog.path}")
     if problems:
         raise pytest.UsageError("unknown or missing rule ids:\n  " + "\n  ".join(problems))
+    marked = _select_areas(config, catalog, marked, items)
     for item, ids in marked:
         if not ids:
             continue
@@ -286,10 +331,34 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         _check_cassettes(state)
 
 
+def _select_areas(config: pytest.Config, catalog: Catalog, marked: list[tuple[pytest.Item, tuple[str, ...]]],
+                  items: list[pytest.Item]) -> list[tuple[pytest.Item, tuple[str, ...]]]:
+    """With --areas, deselect tests none of whose rules is in those areas; their rules are reported skipped."""
+    text = config.getoption("areas")
+    if not text:
+        return marked
+    wanted = {part.strip() for part in text.split(",") if part.strip()}
+    known = {rule.area for rule in catalog.rules}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise pytest.UsageError(f"--areas: unknown area(s) {', '.join(unknown)}; the catalog's areas are "
+                                f"{', '.join(sorted(known))}")
+    state = config.stash[STATE]
+    state.out_of_areas = {rule.id for rule in catalog.rules if rule.area not in wanted}
+    dropped = [item for item, ids in marked if ids and not any(catalog[r].area in wanted for r in ids)]
+    if dropped:
+        keep = set(map(id, dropped))
+        items[:] = [item for item in items if id(item) not in keep]
+        config.hook.pytest_deselected(items=dropped)
+    return [(item, ids) for item, ids in marked if id(item) not in set(map(id, dropped))]
+
+
 def pytest_deselected(items: list[pytest.Item]) -> None:
     if not items:
         return
-    state = items[0].config.stash[STATE]
+    state = items[0].config.stash.get(STATE, None)
+    if state is None:
+        return
     for item in items:
         try:
             state.deselected.update(_rule_ids(item))
@@ -299,6 +368,12 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
 
 def _check_cassettes(state: RulebookState) -> None:
     problems = []
+    probe = state.probe_cassette()
+    if probe is not None:
+        try:
+            recording.check_cassette(probe, "the capability probe")
+        except RulebookError as exc:
+            problems.append(str(exc))
     for item in state.items:
         if item.get_closest_marker("skip"):
             continue
@@ -348,9 +423,26 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 # -- running ------------------------------------------------------------------------------------------------------------
+def _endpoints_needed(state: RulebookState, item: pytest.Item) -> list[str]:
+    """The catalog endpoints a test is about: its ``endpoint`` parameter, else every endpoint its rules list."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and isinstance(callspec.params.get("endpoint"), Endpoint):
+        return [str(callspec.params["endpoint"])]
+    assert state.catalog is not None
+    return [e for rule_id in _rule_ids(item) for e in state.catalog[rule_id].endpoints]
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     state = item.config.stash[STATE]
-    if not state.active or item not in state.items or not item.config.pluginmanager.hasplugin("allure_pytest"):
+    if not state.active or item not in state.items or item.get_closest_marker("skip"):
+        return
+    from openai_rulebook.capabilities import unsupported_reason
+
+    reason = unsupported_reason(_endpoints_needed(state, item), state.probed())
+    if reason:
+        raise Unsupported(reason)
+    if not item.config.pluginmanager.hasplugin("allure_pytest"):
         return
     import allure  # only when allure-pytest is installed and enabled
 
@@ -386,10 +478,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                                               f"{state.catalog.path}", duration=report.duration)
     phases = item.stash.setdefault(PHASES, [])
     phases.append(phase)
-    if phase.outcome == "inconclusive":
-        # not a failure of the API, not a pass either: shown as a skip whose reason says "inconclusive"
+    if phase.outcome in ("inconclusive", "unsupported"):
+        # not a failure of the API, not a pass either: shown as a skip whose reason says which
         report.outcome = "skipped"
-        report.longrepr = (str(item.path), item.location[1] or 0, f"inconclusive: {phase.message.splitlines()[0]}")
+        report.longrepr = (str(item.path), item.location[1] or 0,
+                           f"{phase.outcome}: {phase.message.splitlines()[0] if phase.message else ''}")
     if call.when == "teardown":
         worst = phases[0]
         for other in phases[1:]:
@@ -400,6 +493,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             nodeid=item.nodeid, rules=_rule_ids(item), outcome=worst.outcome, violated=worst.violated,
             message=worst.message, duration=sum(p.duration for p in phases),
             exchanges=[exchange.summary() for exchange in client.exchanges] if client else [],
+            refused=tuple(sorted(client.refused)) if client else (),
         ))
         del item.stash[PHASES]
     return report
@@ -423,6 +517,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def _not_run_reasons(state: RulebookState) -> dict[str, str]:
     """Why a rule that has tests got no result: deselected, or the session stopped before its tests."""
     reasons = {rule_id: "its tests were deselected in this run (-k, -m)" for rule_id in state.deselected}
+    reasons.update({rule_id: "its area is not among --areas" for rule_id in state.out_of_areas})
     finished = {result.nodeid for result in state.results}
     for item in state.items:
         if item.nodeid not in finished:
@@ -441,8 +536,11 @@ def _write_reports(state: RulebookState) -> None:
         return
     from openai_rulebook.reporting import compliance_document, write_compliance
 
-    verdicts = rule_verdicts(state.catalog, state.results, not_run=_not_run_reasons(state))
-    document = compliance_document(state.catalog, verdicts, run=state.run_info(), spec_conformance=state.spec.summary())
+    verdicts = rule_verdicts(state.catalog, state.results, not_run=_not_run_reasons(state),
+                             accepted=state.client.accepted if state.client else set())
+    document = compliance_document(state.catalog, verdicts, run=state.run_info(), spec_conformance=state.spec.summary(),
+                                   probes=state.probes or {},
+                                   not_served=state.client.not_served if state.client else {})
     path = write_compliance(Path(report_dir), document)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
@@ -517,19 +615,26 @@ def _rulebook_test_context(request: pytest.FixtureRequest) -> Iterator[None]:
     client = state.api()
     client.start_test()
     state.spec.current_test = item.nodeid
-    cassette = None
-    if state.target.recording or state.target.replaying:
-        path = _cassette_path(state, item)
-        mode = "all" if state.target.recording else "none"
-        cassette = recording.make_vcr(mode).use_cassette(str(path), allow_playback_repeats=False)
-        cassette.__enter__()
-    try:
+    path = _cassette_path(state, item) if state.target.recording or state.target.replaying else None
+    with _cassette(state, path):
+        try:
+            yield
+        finally:
+            # clean-up never judges: what it could not delete is logged as a leftover, not charged to the test
+            state.leftovers.extend(f"{item.nodeid}: {left}" for left in client.clean_up())
+
+
+@contextlib.contextmanager
+def _cassette(state: RulebookState, path: Path | None) -> Iterator[None]:
+    """Record into or replay from the cassette at ``path`` (None: neither)."""
+    if path is None:
         yield
-        left = client.clean_up()
-        if left:
-            raise RulebookError(f"could not delete what the test created: {'; '.join(left)}")
+        return
+    mode = "all" if state.target.recording else "none"
+    cassette = recording.make_vcr(mode).use_cassette(str(path), allow_playback_repeats=False)
+    try:
+        with cassette:
+            yield
     finally:
-        if cassette is not None:
-            cassette.__exit__(None, None, None)
-            if state.target.recording:
-                recording.write_empty_cassette(_cassette_path(state, item))
+        if state.target.recording:
+            recording.write_empty_cassette(path)

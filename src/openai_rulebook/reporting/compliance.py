@@ -21,7 +21,12 @@ def compliance_document(
     *,
     run: Mapping[str, Any],
     spec_conformance: Mapping[str, Any] | None = None,
+    probes: Mapping[str, Any] | None = None,
+    not_served: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The whole report; ``probes`` and ``not_served`` (what the target lacks) make the capability table."""
+    from openai_rulebook.capabilities import capability_table
+
     verdicts = list(verdicts)
     rules = []
     for verdict in verdicts:
@@ -44,10 +49,14 @@ def compliance_document(
         if rule.disputed:
             entry["disputed"] = rule.disputed
         rules.append(entry)
+    probes = probes or {}
     return {
         "schema": COMPLIANCE_SCHEMA,
         "run": dict(run),
         "summary": count(verdicts),
+        "capabilities": capability_table(rules, probes, not_served or {}),
+        "probes": {endpoint: {"supported": found.supported, "status": found.status, "evidence": dict(found.evidence)}
+                   for endpoint, found in probes.items()},
         "spec_conformance": dict(spec_conformance or {}),
         "rules": rules,
     }
