@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -161,3 +162,128 @@ def wait_processed(api: ApiClient, server_clock: Any) -> Callable[[str], dict[st
         raise Inconclusive(f"{path} was still in_progress after {PROCESSING_STEPS} s")
 
     return wait
+
+
+# -- a valid request for any catalog endpoint: the control of the cross-cutting rules ------------------------------------
+@dataclass
+class Prepared:
+    """A request the rulebook says is valid (objects it names exist), to send as is or with one thing changed."""
+
+    endpoint: Endpoint
+    path: str
+    json_body: dict[str, Any] | None = None
+    files: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None
+
+    def send(self, api: ApiClient, **overrides: Any) -> httpx.Response:
+        """Send it; ``overrides`` go to ``ApiClient.request`` (``auth=False``, ``headers=``, ``content=``, ...)."""
+        arguments: dict[str, Any] = {"json_body": self.json_body, "files": self.files, "data": self.data}
+        arguments.update(overrides)
+        return api.request(self.endpoint.method, self.path, **arguments)
+
+    def with_json(self, **fields: Any) -> Prepared:
+        """The same request with ``fields`` set in its JSON body."""
+        return Prepared(self.endpoint, self.path, {**(self.json_body or {}), **fields}, self.files, self.data)
+
+
+#: a batch input that fails validation (two lines share a custom_id), for /v1/embeddings, an endpoint the rulebook
+#: lists (R05.8.3): a batch made only to exist costs nothing wherever it is created
+_EMBEDDING_LINE = '{"custom_id":"same","method":"POST","url":"/v1/embeddings",' \
+                  '"body":{"model":"text-embedding-3-small","input":"x"}}\n'
+DOOMED_BATCH_INPUT = (_EMBEDDING_LINE * 2).encode()
+BATCH_ENDPOINT = "/v1/embeddings"
+
+
+def _created(response: httpx.Response, what: str) -> dict[str, Any]:
+    from openai_rulebook.checks import precondition
+
+    return precondition(response, what)
+
+
+@pytest.fixture
+def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wait_processed):
+    """``valid_request(endpoint)``: a valid request for any catalog endpoint of the vector store family, files,
+    uploads and batches, creating what it names (deleted when the test ends). A step that fails is a precondition:
+    the test ends inconclusive."""
+
+    def store() -> str:
+        return make_vector_store(name=f"{NAME_PREFIX}control")["id"]
+
+    def attached() -> tuple[str, str]:
+        store_id, file_id = store(), make_file()["id"]
+        attach_file(store_id, file_id)
+        return store_id, file_id
+
+    def file_batch() -> tuple[str, str]:
+        store_id = store()
+        batch = _created(api.post(f"/vector_stores/{store_id}/file_batches", {"file_ids": [make_file()["id"]]}),
+                         "creating a file batch")
+        return store_id, batch["id"]
+
+    def upload(size: int = 5) -> str:
+        body = {"purpose": "batch", "filename": f"{NAME_PREFIX}upload.jsonl", "bytes": size,
+                "mime_type": "text/jsonl"}
+        return _created(api.post("/uploads", body), "creating an upload")["id"]
+
+    def part(upload_id: str) -> str:
+        response = api.post(f"/uploads/{upload_id}/parts", None, files={"data": ("part", b"{}\n\n\n", "text/plain")})
+        return _created(response, "adding a part")["id"]
+
+    def batch_input() -> str:
+        return make_file(DOOMED_BATCH_INPUT, purpose="batch", filename=f"{NAME_PREFIX}batch.jsonl",
+                         mime_type="application/jsonl")["id"]
+
+    def batch() -> str:
+        body = {"input_file_id": batch_input(), "endpoint": BATCH_ENDPOINT, "completion_window": "24h"}
+        return _created(api.post("/batches", body), "creating a batch")["id"]
+
+    def build(endpoint: Endpoint) -> Prepared:
+        key = str(endpoint)
+        at = lambda **ids: endpoint.path(**ids)  # noqa: E731
+        if key == "POST /v1/vector_stores":
+            return Prepared(endpoint, at(), {"name": f"{NAME_PREFIX}control"})
+        if key in ("GET /v1/vector_stores", "GET /v1/files", "GET /v1/batches"):
+            return Prepared(endpoint, at())
+        if key == "POST /v1/vector_stores/{vector_store_id}":
+            return Prepared(endpoint, at(vector_store_id=store()), {"name": f"{NAME_PREFIX}control-renamed"})
+        if key in ("GET /v1/vector_stores/{vector_store_id}", "DELETE /v1/vector_stores/{vector_store_id}",
+                   "GET /v1/vector_stores/{vector_store_id}/files"):
+            return Prepared(endpoint, at(vector_store_id=store()))
+        if key == "POST /v1/vector_stores/{vector_store_id}/files":
+            return Prepared(endpoint, at(vector_store_id=store()), {"file_id": make_file()["id"]})
+        if key == "POST /v1/vector_stores/{vector_store_id}/search":
+            return Prepared(endpoint, at(vector_store_id=store()), {"query": "rulebook"})
+        if key == "POST /v1/vector_stores/{vector_store_id}/file_batches":
+            return Prepared(endpoint, at(vector_store_id=store()), {"file_ids": [make_file()["id"]]})
+        if "{batch_id}" in endpoint.template and "vector_store_id" in endpoint.placeholders:
+            store_id, batch_id = file_batch()
+            return Prepared(endpoint, at(vector_store_id=store_id, batch_id=batch_id))
+        if "vector_store_id" in endpoint.placeholders and "file_id" in endpoint.placeholders:
+            store_id, file_id = attached()
+            if endpoint.template.endswith("/content"):
+                wait_processed(f"/vector_stores/{store_id}/files/{file_id}")
+            body = {"attributes": {"rulebook": "control"}} if endpoint.method == "POST" else None
+            return Prepared(endpoint, at(vector_store_id=store_id, file_id=file_id), body)
+        if key == "POST /v1/files":
+            return Prepared(endpoint, at(), files={"file": (f"{NAME_PREFIX}file.txt", b"rulebook\n", "text/plain")},
+                            data={"purpose": "assistants"})
+        if "file_id" in endpoint.placeholders:  # files: downloadable content needs a purpose that allows it
+            return Prepared(endpoint, at(file_id=batch_input()))
+        if key == "POST /v1/uploads":
+            return Prepared(endpoint, at(), {"purpose": "batch", "filename": f"{NAME_PREFIX}upload.jsonl",
+                                             "bytes": 5, "mime_type": "text/jsonl"})
+        if key == "POST /v1/uploads/{upload_id}/parts":
+            return Prepared(endpoint, at(upload_id=upload()), files={"data": ("part", b"{}\n\n\n", "text/plain")})
+        if key == "POST /v1/uploads/{upload_id}/complete":
+            upload_id = upload()
+            return Prepared(endpoint, at(upload_id=upload_id), {"part_ids": [part(upload_id)]})
+        if key == "POST /v1/uploads/{upload_id}/cancel":
+            return Prepared(endpoint, at(upload_id=upload()))
+        if key == "POST /v1/batches":
+            return Prepared(endpoint, at(), {"input_file_id": batch_input(), "endpoint": BATCH_ENDPOINT,
+                                             "completion_window": "24h"})
+        if "batch_id" in endpoint.placeholders:
+            return Prepared(endpoint, at(batch_id=batch()))
+        raise NotImplementedError(f"valid_request knows no valid request for {endpoint}; add one to suites/conftest.py")
+
+    return build

@@ -11,6 +11,7 @@ through ``precondition``: if it fails, the rule is inconclusive, not failed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -51,12 +52,28 @@ def error_envelope(response: httpx.Response) -> dict[str, Any]:
     return error  # type: ignore[return-value]
 
 
+Control = httpx.Response | Callable[[], httpx.Response]
+
+
 def expect_rejected(
-    response: httpx.Response, rule: str, *, status: int | None = None, param: str | None = None, why: str = ""
+    response: httpx.Response, rule: str, *, status: int | None = None, param: str | None = None, why: str = "",
+    control: Control | None = None,
 ) -> dict[str, Any]:
-    """The request broke ``rule``: a 4xx (exactly ``status`` if given) with the envelope, naming ``param`` if given."""
+    """The request broke ``rule``: a 4xx (exactly ``status`` if given) with the envelope, naming ``param`` if given.
+
+    ``control`` is the same request without the violation (a response, or a function sending it, called only once
+    the refusal is seen, so that a control that consumes an object runs last). A refusal counts only if the control
+    was accepted; otherwise the test is inconclusive: the target refuses more than this rule.
+    """
     wanted = str(status) if status else "4xx"
-    ok = response.status_code == status if status else 400 <= response.status_code < 500
+    refused = 400 <= response.status_code < 500
+    if refused and control is not None:
+        answer = control() if callable(control) else control
+        if not answer.is_success:
+            request = answer.request
+            raise Inconclusive(f"control not accepted: the same request without the violation ({request.method} "
+                               f"{request.url.path}) answered {_brief(answer)}")
+    ok = response.status_code == status if status else refused
     if not ok:
         raise RuleViolation(rule, expected=f"{wanted} rejecting the request{f' ({why})' if why else ''}",
                             actual=_brief(response))
