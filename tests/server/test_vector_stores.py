@@ -10,7 +10,7 @@ DAY = 86400
 #: VectorStoreObject's properties; ``expires_after`` only when set (the spec does not let it be null)
 OBJECT_KEYS = {
     "id", "object", "created_at", "name", "usage_bytes", "file_counts", "status", "last_active_at", "metadata",
-    "expires_at", "expires_after",
+    "expires_at", "expires_after", "description",
 }  # fmt: skip
 
 
@@ -23,6 +23,7 @@ def test_create_with_nothing_gives_the_defaults(client, clock):
         "object": "vector_store",
         "created_at": clock.now(),
         "name": None,
+        "description": None,
         "usage_bytes": 0,
         "file_counts": {"in_progress": 0, "completed": 0, "failed": 0, "cancelled": 0, "total": 0},
         "status": "completed",

@@ -169,8 +169,8 @@ class VectorStore:
     last_active_at: int
     metadata: dict[str, Any] = field(default_factory=dict)
     expires_after: ExpiresAfter | None = None
-    #: kept, not shown: VectorStoreObject has no ``description``
-    description: str = ""
+    #: VectorStoreObject has no ``description``, but the real API shows it (null when none was sent)
+    description: str | None = None
     #: the attached files, by file id, and the batches that attached some of them
     files: Collection[VectorStoreFile] = field(default_factory=Collection)
     batches: Collection[FileBatch] = field(default_factory=Collection)
@@ -200,6 +200,7 @@ class VectorStore:
             "object": object_type,
             "created_at": self.created_at,
             "name": self.name,
+            "description": self.description,
             "usage_bytes": sum(record.usage_bytes(now, rules) for record in records),
             "file_counts": counts,
             "status": status,
@@ -290,7 +291,7 @@ async def create_vector_store(
         id=state.ids.next("vs"),
         created_at=now,
         name=body.name,
-        description=body.description,
+        description=body.description if "description" in body.model_fields_set else None,
         last_active_at=now,
         metadata=metadata,
         expires_after=expires_after,
