@@ -8,6 +8,7 @@ The reference server is driven in-process through one scenario that reaches each
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
 from collections.abc import Iterator
@@ -15,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from openai_rulebook.server import create_app
 from openai_rulebook.spec import ResponseValidator
@@ -63,9 +64,27 @@ def units(body: Any) -> Iterator[tuple[str, dict[str, Any]]]:
                     yield "[]", item
 
 
+class _InProcess(httpx.BaseTransport):
+    """The app served on this thread's own event loop (no server, no network)."""
+
+    def __init__(self) -> None:
+        self._asgi, self._loop = httpx.ASGITransport(app=create_app()), asyncio.new_event_loop()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        async def send() -> httpx.Response:
+            response = await self._asgi.handle_async_request(request)
+            return httpx.Response(response.status_code, headers=response.headers, content=await response.aread(),
+                                  request=request)
+
+        return self._loop.run_until_complete(send())
+
+    def close(self) -> None:
+        self._loop.close()
+
+
 def server_exchanges() -> Iterator[tuple[str, str, int, Any]]:
     """(method, path, status, body) of one walk through every operation the corpus shows for these areas."""
-    with TestClient(create_app(), headers=AUTH) as client:
+    with httpx.Client(transport=_InProcess(), base_url="http://testserver", headers=AUTH) as client:
         def call(method: str, path: str, **kwargs: Any) -> Any:
             response = client.request(method, path, **kwargs)
             return method, path, response.status_code, response.json()
