@@ -233,7 +233,7 @@ def server_with() -> Iterator[Any]:
 
 
 @pytest.mark.parametrize(("rule", "mode", "checks", "fault"), [
-    ("openapi.response_schemas", "positive", ["response_schema_conformance"], "openapi.null_expires_after"),
+    ("openapi.response_schemas", "positive", ["response_schema_conformance"], "openapi.empty_expires_after"),
     ("openapi.negative_data_rejection", "negative", ["negative_data_rejection"], "openapi.accept_any_description"),
 ])
 def test_a_fault_fails_the_rule_it_breaks(official: OpenApiSuite, server_with: Any, rule: str, mode: str,

@@ -19,10 +19,15 @@ from openai_rulebook.server.stored_files import add_file, find_file
 BATCHES = "/v1/batches"
 EMBEDDINGS = "/v1/embeddings"
 DAY = 86400
-#: the Batch object's keys while validating (the spec does not allow null: unset ones are left out)
+#: the Batch object's keys, as real traffic shows them: unset ones are null (the spec's types say otherwise)
 VALIDATING_KEYS = {
-    "id", "object", "endpoint", "input_file_id", "completion_window", "status", "created_at", "expires_at",
-    "request_counts", "metadata",
+    "id", "object", "endpoint", "model", "errors", "input_file_id", "completion_window", "status", "output_file_id",
+    "error_file_id", "created_at", "in_progress_at", "expires_at", "finalizing_at", "completed_at", "failed_at",
+    "expired_at", "cancelling_at", "cancelled_at", "request_counts", "usage", "metadata",
+}  # fmt: skip
+UNSET_WHILE_VALIDATING = {
+    "model", "errors", "output_file_id", "error_file_id", "in_progress_at", "finalizing_at", "completed_at",
+    "failed_at", "expired_at", "cancelling_at", "cancelled_at",
 }  # fmt: skip
 
 
@@ -82,6 +87,7 @@ def fetch(client: httpx.Client, batch_id: str) -> dict[str, Any]:
 def test_create_answers_a_validating_batch(batch, clock):
     created = batch(metadata={"team": "evals"})
     assert set(created) == VALIDATING_KEYS
+    assert all(created[key] is None for key in UNSET_WHILE_VALIDATING)
     assert re.fullmatch(r"batch_[0-9a-f]{24}", created["id"])
     assert created["object"] == "batch" and created["status"] == "validating"
     assert created["created_at"] == clock.now() and created["expires_at"] == clock.now() + DAY
@@ -228,7 +234,7 @@ def test_a_bad_input_file_fails_after_validating(client, batch, clock, content, 
     assert [error["code"] for error in failed["errors"]["data"]] == codes
     assert failed["errors"]["object"] == "list"
     assert failed["request_counts"] == {"total": 0, "completed": 0, "failed": 0}
-    assert "in_progress_at" not in failed and "output_file_id" not in failed
+    assert failed["in_progress_at"] is None and failed["output_file_id"] is None
     clock.advance(3600)
     assert fetch(client, created["id"])["status"] == "failed"
 
@@ -283,7 +289,7 @@ def test_cancel_moves_an_unfinished_batch_to_cancelling_then_cancelled(client, b
     clock.advance(CANCELLING_SECONDS)
     cancelled = fetch(client, created["id"])
     assert cancelled["status"] == "cancelled" and cancelled["cancelled_at"] == clock.now()
-    assert "output_file_id" not in cancelled and "completed_at" not in cancelled
+    assert cancelled["output_file_id"] is None and cancelled["completed_at"] is None
     clock.advance(3600)
     assert fetch(client, created["id"])["status"] == "cancelled"
 
@@ -389,4 +395,4 @@ def test_completed_without_output_file(faulty):
     state.clock.advance(3600)
     done = client.get(f"{BATCHES}/{created['id']}").json()
     assert done["status"] == "completed" and done["request_counts"]["completed"] == 2
-    assert "output_file_id" not in done
+    assert done["output_file_id"] is None

@@ -12,7 +12,8 @@ from openai_rulebook.server.routes import files as files_route
 FILES = "/v1/files"
 DAY = 86400
 #: OpenAIFile's properties; ``expires_at`` only when the file expires
-OBJECT_KEYS = {"id", "object", "bytes", "created_at", "filename", "purpose", "status"}
+#: as real traffic shows them: expires_at and status_details are null when unset
+OBJECT_KEYS = {"id", "object", "bytes", "created_at", "filename", "purpose", "status", "expires_at", "status_details"}
 
 
 def upload(client: httpx.Client, content: bytes = b"hello", *, filename: str = "notes.txt", purpose: str = "assistants",
@@ -35,7 +36,8 @@ def test_upload_gives_the_file_object(client, clock):
     assert set(created) == OBJECT_KEYS
     assert re.fullmatch(r"file-[0-9a-f]{24}", created["id"])
     assert created == {"id": created["id"], "object": "file", "bytes": 11, "created_at": clock.now(),
-                       "filename": "notes.txt", "purpose": "assistants", "status": "processed"}
+                       "filename": "notes.txt", "purpose": "assistants", "status": "processed",
+                       "expires_at": None, "status_details": None}
     assert client.get(f"{FILES}/{created['id']}").json() == created
 
 
@@ -96,7 +98,7 @@ def test_jsonl_only_for_batch_and_fine_tune(client, expect_error, purpose, filen
 
 def test_batch_files_expire_after_30_days_by_default(client, clock):
     assert upload(client, filename="in.jsonl", purpose="batch").json()["expires_at"] == clock.now() + 30 * DAY
-    assert "expires_at" not in upload(client).json()
+    assert upload(client).json()["expires_at"] is None
 
 
 @pytest.mark.parametrize(("seconds", "ok"), [(3599, False), (3600, True), (2_592_000, True), (2_592_001, False)])

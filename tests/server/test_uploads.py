@@ -64,7 +64,7 @@ def test_complete_joins_the_parts_in_the_order_listed(client, clock, pending):
     assert upload["status"] == "completed"
     assert upload["file"] == {"id": upload["file"]["id"], "object": "file", "bytes": 6, "created_at": clock.now(),
                               "filename": "data.jsonl", "purpose": "batch", "status": "processed",
-                              "expires_at": clock.now() + 30 * DAY}
+                              "expires_at": clock.now() + 30 * DAY, "status_details": None}
     assert client.get(f"/v1/files/{upload['file']['id']}/content").content == b"defabc"
     assert client.get(f"/v1/files/{upload['file']['id']}").json() == upload["file"]
 

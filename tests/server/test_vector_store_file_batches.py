@@ -44,7 +44,7 @@ def test_create_attaches_every_file(client, clock, store, upload):
     ids = [upload() for _ in range(3)]
     batch = create(client, store, file_ids=ids, attributes={"batch": 1})
     assert set(batch) == OBJECT_KEYS
-    assert batch["id"].startswith("vsfb_") and batch["object"] == "vector_store.files_batch"
+    assert batch["id"].startswith("vsfb_") and batch["object"] == "vector_store.file_batch"
     assert (batch["vector_store_id"], batch["created_at"], batch["status"]) == (store["id"], clock.now(), "in_progress")
     assert batch["file_counts"] == counts(in_progress=3)
     listed = client.get(batches(store, batch["id"], "files"), params={"order": "asc"}).json()["data"]

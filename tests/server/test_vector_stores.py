@@ -10,7 +10,7 @@ DAY = 86400
 #: VectorStoreObject's properties; ``expires_after`` only when set (the spec does not let it be null)
 OBJECT_KEYS = {
     "id", "object", "created_at", "name", "usage_bytes", "file_counts", "status", "last_active_at", "metadata",
-    "expires_at",
+    "expires_at", "expires_after", "description",
 }  # fmt: skip
 
 
@@ -22,13 +22,15 @@ def test_create_with_nothing_gives_the_defaults(client, clock):
         "id": store["id"],
         "object": "vector_store",
         "created_at": clock.now(),
-        "name": "",
+        "name": None,
+        "description": None,
         "usage_bytes": 0,
         "file_counts": {"in_progress": 0, "completed": 0, "failed": 0, "cancelled": 0, "total": 0},
         "status": "completed",
         "last_active_at": clock.now(),
         "metadata": {},
         "expires_at": None,
+        "expires_after": None,
     }
 
 
@@ -111,7 +113,7 @@ def test_modify_with_null_name_keeps_it_and_null_expiry_clears_it(client, make_s
     store = make_store(name="kept", expires_after={"anchor": "last_active_at", "days": 1})
     modified = client.post(f"/v1/vector_stores/{store['id']}", json={"name": None, "expires_after": None}).json()
     assert modified["name"] == "kept"
-    assert modified["expires_at"] is None and "expires_after" not in modified
+    assert modified["expires_at"] is None and modified["expires_after"] is None
 
 
 def test_a_store_past_its_expiry_is_expired(client, make_store, clock):

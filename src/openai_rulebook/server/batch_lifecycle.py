@@ -81,28 +81,32 @@ class Batch:
         return {"total": total, "completed": completed, "failed": 0}
 
     def render(self, object_type: str) -> dict[str, Any]:
-        """The spec's Batch object; fields without a value are left out, as the spec does not allow null."""
+        """The spec's Batch object, with every member the real API sends: null until it has a value.
+
+        The spec gives these members types without null; real traffic sends the nulls (known gap
+        null-drift-batch). ``usage`` stays at zero: the reference server runs no model.
+        """
         body: dict[str, Any] = {
             "id": self.id,
             "object": object_type,
             "endpoint": self.endpoint,
+            "model": self.input.model if "in_progress" in self.times else None,  # known once the input is read
+            "errors": None,
             "input_file_id": self.input_file_id,
             "completion_window": self.completion_window,
             "status": self.status,
+            "output_file_id": self.output_file_id,
+            "error_file_id": None,
             "created_at": self.created_at,
             "expires_at": self.expires_at,
+            **{f"{status}_at": self.times.get(status) for status in STATUSES if status != "validating"},
             "request_counts": self.request_counts(),
+            "usage": {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0,
+                      "input_tokens_details": {"cached_tokens": 0}, "output_tokens_details": {"reasoning_tokens": 0}},
             "metadata": self.metadata,
         }
-        if self.input.model is not None and "in_progress" in self.times:  # known once the input is read
-            body["model"] = self.input.model
         if "failed" in self.times:
             body["errors"] = {"object": "list", "data": [error.to_json() for error in self.input.errors]}
-        for status in STATUSES:
-            if status in self.times:
-                body[f"{status}_at"] = self.times[status]
-        if self.output_file_id is not None:
-            body["output_file_id"] = self.output_file_id
         return body
 
 

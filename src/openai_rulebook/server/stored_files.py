@@ -40,9 +40,10 @@ class StoredFile:
             "filename": self.filename,
             "purpose": self.purpose,
             "status": self.status,
+            # null when the file never expires / has no details, as the real API sends them (gap null-drift-file)
+            "expires_at": self.expires_at,
+            "status_details": None,
         }
-        if self.expires_at is not None:
-            body["expires_at"] = self.expires_at
         return body
 
 

@@ -2,7 +2,7 @@
 
 from openai_rulebook.spec._gaps import KNOWN_GAPS, KnownGap
 from openai_rulebook.spec._load import load_spec
-from openai_rulebook.spec._mismatch import SpecMismatch
-from openai_rulebook.spec._validate import ResponseValidator
+from openai_rulebook.spec._mismatch import SpecDrift, SpecMismatch
+from openai_rulebook.spec._validate import Checked, ResponseValidator
 
-__all__ = ["KNOWN_GAPS", "KnownGap", "ResponseValidator", "SpecMismatch", "load_spec"]
+__all__ = ["Checked", "KNOWN_GAPS", "KnownGap", "ResponseValidator", "SpecDrift", "SpecMismatch", "load_spec"]

@@ -4,8 +4,10 @@ Each gap patches the spec when a ``ResponseValidator`` is built (copy-on-write: 
 is shared and never touched), so that what the live API really sends validates; messages are never filtered
 after the fact. A gap whose patch finds nothing to change is not reported as applied.
 
-Two families: what the live API does and the spec does not say (``list-page-null-cursor-ids``,
-``unwrapped-error-schema``), and places where the spec, which declares OpenAPI 3.1 (JSON Schema 2020-12), is
+Three families: what the live API does and the spec does not say (``list-page-null-cursor-ids``,
+``unwrapped-error-schema``, ``file-batch-object-type``); spec drift, where the spec gives a field a type without
+null and the real API sends null (``null-drift-*``: each names the recorded exchanges that show it, and the
+validator reports every such null it lets through, so drift is counted, not hidden); and places where the spec, which declares OpenAPI 3.1 (JSON Schema 2020-12), is
 still written in an older dialect that 2020-12 reads otherwise than its authors meant, so that responses the
 live API rightly sends would fail (``openapi30-*``, ``draft2019-*``).
 """
@@ -27,6 +29,10 @@ class KnownGap:
     id: str
     reason: str  #: why the harness sides with the live API; shown in reports
     apply: Callable[[SpecEditor], list[str]]  #: patches the spec, returns the pointers it changed
+    #: real-traffic lines that show the gap: ``<family>.jsonl <source> seq <n>``
+    evidence: tuple[str, ...] = ()
+    #: for spec drift: the ``(component schema, property)`` pairs where the real API sends null
+    nulls: tuple[tuple[str, str], ...] = ()
 
 
 def _without(schema: dict[str, Any], *keys: str) -> dict[str, Any]:
@@ -153,6 +159,87 @@ def _file_purpose_evals(editor: SpecEditor) -> list[str]:
     return [pointer(parts)]
 
 
+def _nullable_properties(nulls: tuple[tuple[str, str], ...]) -> Callable[[SpecEditor], list[str]]:
+    def apply(editor: SpecEditor) -> list[str]:
+        changed = []
+        for schema_name, field in nulls:
+            parts = ("components", "schemas", schema_name, "properties", field)
+            try:
+                schema = editor.get(parts)
+            except (KeyError, IndexError, TypeError):
+                continue
+            if isinstance(schema, dict):
+                editor.set(parts, _allow_null(schema))
+                changed.append(pointer(parts))
+        return changed
+
+    return apply
+
+
+def _file_batch_object_type(editor: SpecEditor) -> list[str]:
+    parts = ("components", "schemas", "VectorStoreFileBatchObject", "properties", "object")
+    try:
+        schema = editor.get(parts)
+    except (KeyError, IndexError, TypeError):
+        return []
+    if not isinstance(schema, dict) or "vector_store.file_batch" in schema.get("enum", ["vector_store.file_batch"]):
+        return []
+    editor.set(parts, {**schema, "enum": [*schema["enum"], "vector_store.file_batch"]})
+    return [pointer(parts)]
+
+
+def _null_drift(gap_id: str, schema: str, fields: tuple[str, ...], evidence: tuple[str, ...], what: str) -> KnownGap:
+    nulls = tuple((schema, field) for field in fields)
+    return KnownGap(
+        id=gap_id,
+        reason=(
+            f"{schema} gives {', '.join(fields)} a type without null, but the real API sends null there ({what}); "
+            "the spec's own examples show the nulls. Spec drift: each property is patched to also accept null, "
+            "and every null it lets through is reported under spec_drift."
+        ),
+        apply=_nullable_properties(nulls),
+        evidence=evidence,
+        nulls=nulls,
+    )
+
+
+_RUBY_LLM = "crmne/ruby_llm:spec/fixtures/vcr_cassettes/"
+_RUBY_LLM_COMMIT = "@fb5a49bf04da78d3e74496431ad1c99df5e7e5f0"
+_EMBEDS_BATCH = (
+    f"{_RUBY_LLM}batch_with_openai_text-embedding-3-small_embeddings_embeds_staged_texts_and_hydrates_each_"
+    f"request_result.yml{_RUBY_LLM_COMMIT}"
+)
+_DOTNET_FILE_SEARCH = (
+    "openai/openai-dotnet:tests/SessionRecords/ResponsesToolTests/FileSearchStreamingAsync.json"
+    "@e5245b6c3f57abe5a4fb4f8eb850b4a6588cfdf7"
+)
+_DOTNET_FILE_BATCH = (
+    "openai/openai-dotnet:tests/SessionRecords/VectorStoresTests/CanTestGetVectorStoreFilesInBatchCollectionOptions"
+    ".json@b3b4bbbc31cebef0f4978071d586856360173c89"
+)
+
+NULL_DRIFT_GAPS: tuple[KnownGap, ...] = (
+    _null_drift(
+        "null-drift-batch", "Batch",
+        ("model", "errors", "output_file_id", "error_file_id", "in_progress_at", "finalizing_at", "completed_at",
+         "failed_at", "expired_at", "cancelling_at", "cancelled_at"),
+        (f"batches.jsonl {_EMBEDS_BATCH} seq 5", f"batches.jsonl {_EMBEDS_BATCH} seq 7"),
+        "a batch's timestamps of states it has not reached, its errors and output files before it has any, "
+        "and model before validation, as of 2026-08-19",
+    ),
+    _null_drift(
+        "null-drift-file", "OpenAIFile", ("expires_at", "status_details"),
+        (f"files.jsonl {_RUBY_LLM}uploadedfile_live_uploads_openai_gpt-5-nano_reuses_an_uploaded_file_in_chat.yml"
+         f"{_RUBY_LLM_COMMIT} seq 0", f"files.jsonl {_EMBEDS_BATCH} seq 0"),
+        "expires_at of a file that never expires, status_details of a file without details, as of 2026-08-19",
+    ),
+    _null_drift(
+        "null-drift-vector-store", "VectorStoreObject", ("name", "expires_after"),
+        (f"vector_stores.jsonl {_DOTNET_FILE_SEARCH} seq 1",),
+        "a store created without name or expiry policy, as of 2026-03-07",
+    ),
+)
+
 KNOWN_GAPS: tuple[KnownGap, ...] = (
     KnownGap(
         id="list-page-null-cursor-ids",
@@ -219,4 +306,16 @@ KNOWN_GAPS: tuple[KnownGap, ...] = (
         ),
         apply=_file_purpose_evals,
     ),
+    KnownGap(
+        id="file-batch-object-type",
+        reason=(
+            "VectorStoreFileBatchObject.object is documented as 'always vector_store.file_batch' but enumerated as "
+            "'vector_store.files_batch'; every recorded response (2025-09-16 to 2025-10-30) says "
+            "'vector_store.file_batch'. The description and the API win: the value is added to the enum "
+            "(the catalog's vector_store_file_batches.object_type records the dispute)."
+        ),
+        apply=_file_batch_object_type,
+        evidence=(f"vector_stores.jsonl {_DOTNET_FILE_BATCH} seq 4",),
+    ),
+    *NULL_DRIFT_GAPS,
 )

@@ -35,3 +35,19 @@ class SpecMismatch:
 def shorten(text: str, limit: int = MESSAGE_LIMIT) -> str:
     """Cut ``text`` to ``limit`` characters; jsonschema messages embed the offending value, which may be huge."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpecDrift:
+    """A null the spec's schema does not allow but the real API sends: a known gap, not a violation."""
+
+    gap: str  #: the known gap's id, e.g. ``null-drift-batch``
+    operation_id: str
+    method: str
+    path: str
+    status: int
+    instance_path: str  #: e.g. ``/data/0/expires_at``
+    schema_path: str  #: the property's schema, e.g. ``#/components/schemas/OpenAIFile/properties/expires_at``
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} -> {self.status} ({self.operation_id}) at {self.instance_path}: null ({self.gap})"

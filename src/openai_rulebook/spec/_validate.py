@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -11,16 +12,25 @@ from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from openai_rulebook.spec._drift import DriftSites
 from openai_rulebook.spec._editor import SpecEditor
 from openai_rulebook.spec._fast import fast_validator_class
 from openai_rulebook.spec._gaps import KNOWN_GAPS, KnownGap
 from openai_rulebook.spec._match import Operation, OperationIndex
-from openai_rulebook.spec._mismatch import MismatchKind, SpecMismatch, shorten
+from openai_rulebook.spec._mismatch import MismatchKind, SpecDrift, SpecMismatch, shorten
 from openai_rulebook.spec._pointer import has_key, instance_pointer, node_index, pointer
 from openai_rulebook.spec._responses import Documented, documented_response, is_json, media_type
 
 # The spec is registered under this URI so that its "#/components/..." references resolve.
 _SPEC_URI = "https://openai-rulebook.invalid/openapi.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What one response showed: departures from the (patched) spec, and known drift it let through."""
+
+    mismatches: list[SpecMismatch] = field(default_factory=list)
+    drift: list[SpecDrift] = field(default_factory=list)
 
 
 class ResponseValidator:
@@ -41,6 +51,7 @@ class ResponseValidator:
         (the same verdicts and messages, several times slower: for cross-checking ``_fast``)."""
         editor = SpecEditor(spec)
         sites: dict[str, tuple[str, ...]] = {}
+        gaps = tuple(gaps)
         for gap in gaps:
             changed = gap.apply(editor)
             if changed:
@@ -61,6 +72,7 @@ class ResponseValidator:
         self._validators: dict[str, Draft202012Validator] = {}  # schema pointer -> validator
         self._documented: dict[tuple[str, str, int], Documented | None] = {}
         self._schema_locations: dict[int, str] | None = None
+        self._drift = DriftSites(self.spec, (gap for gap in gaps if gap.id in sites))
 
     def __len__(self) -> int:
         """The number of operations in the spec."""
@@ -79,12 +91,16 @@ class ResponseValidator:
         ``path`` may carry the ``/v1`` base path, a query and even scheme and host; ``content_type`` is the
         Content-Type header (None: there was none); ``body`` is the parsed JSON body (None: none, or not JSON).
         """
+        return self.check(method=method, path=path, status=status, content_type=content_type, body=body).mismatches
+
+    def check(self, *, method: str, path: str, status: int, content_type: str | None, body: Any) -> Checked:
+        """``validate``'s mismatches, and the nulls of known spec drift (``null-drift-*`` gaps) the body carries."""
         method = method.upper()
         lookup = self._index.lookup(method, path)
         operation = lookup.operation
 
-        def problem(kind: MismatchKind, message: str, **where: str) -> list[SpecMismatch]:
-            return [_mismatch(kind, operation, method, path, status, message, **where)]
+        def problem(kind: MismatchKind, message: str, **where: str) -> Checked:
+            return Checked([_mismatch(kind, operation, method, path, status, message, **where)])
 
         if operation is None:
             if lookup.other_path:
@@ -107,7 +123,7 @@ class ResponseValidator:
                 "status", f"Received: status {status}; Documented: {statuses}", schema_path=operation.responses_pointer
             )
         if not documented.media_types:
-            return []  # the spec documents no body for this status: there is nothing to hold a body to
+            return Checked()  # the spec documents no body for this status: there is nothing to hold a body to
         documented_type = documented.media_type_for(content_type)
         if documented_type is None:
             received = media_type(content_type) if content_type else "(none)"
@@ -118,12 +134,17 @@ class ResponseValidator:
             )
         schema_pointer = documented.media_types[documented_type]
         if schema_pointer is None or not is_json(content_type):
-            return []  # only JSON bodies are validated
+            return Checked()  # only JSON bodies are validated
         if body is None:
             return problem(
                 "body", f"Received: no JSON body; Documented: {documented_type}", schema_path=schema_pointer
             )
-        return self._body_problems(operation, method, path, status, body, schema_pointer)
+        drift = [
+            SpecDrift(gap=gap_id, operation_id=operation.operation_id, method=method, path=path, status=status,
+                      instance_path=where, schema_path=property_pointer)
+            for gap_id, where, property_pointer in self._drift.nulls(schema_pointer, body)
+        ]
+        return Checked(self._body_problems(operation, method, path, status, body, schema_pointer), drift)
 
     def _validator(self, schema_pointer: str) -> Draft202012Validator:
         validator = self._validators.get(schema_pointer)

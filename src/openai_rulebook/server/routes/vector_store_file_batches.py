@@ -42,7 +42,7 @@ register(
     Fault(
         "vector_store_file_batches.wrong_object_type",
         rule=OBJECT_TYPE,
-        description="file batches say object='vector_store.file_batch' (the spec's description, not its enum)",
+        description="file batches say object='vector_store.files_batch' (the spec's enum, not what the API sends)",
     ),
     Fault(
         "vector_store_file_batches.file_ids_off_by_one",
@@ -109,7 +109,7 @@ def _render(batch: FileBatch, store: VectorStore, state: ServerState, rules: Rul
               "total": len(batch.file_ids)}
     return {
         "id": batch.id,
-        "object": rules.behaviour(OBJECT_TYPE, "vector_store.files_batch", "vector_store.file_batch"),
+        "object": rules.behaviour(OBJECT_TYPE, "vector_store.file_batch", "vector_store.files_batch"),
         "created_at": batch.created_at,
         "vector_store_id": batch.vector_store_id,
         "status": batch.status(members, now, rules),

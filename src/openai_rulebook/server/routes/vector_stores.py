@@ -105,10 +105,10 @@ register(
 
 register(
     Fault(
-        "openapi.null_expires_after",
+        "openapi.empty_expires_after",
         rule=RESPONSE_SCHEMAS,
-        description="a store without an expiration policy shows expires_after: null, which VectorStoreObject does not "
-        "allow (the member is left out)",
+        description="a store without an expiration policy shows expires_after: {} (no anchor, no days), which "
+        "VectorStoreExpirationAfter does not allow (the real API sends null)",
     ),
     Fault(
         "openapi.accept_any_description",
@@ -136,7 +136,7 @@ class ExpiresAfter(_Strict):
 
 class CreateVectorStoreRequest(_Strict):
     # absent is fine, an explicit null is not: the spec does not make these nullable
-    name: str = ""
+    name: str = None  # type: ignore[assignment]  # unnamed stores show name: null, as real traffic does
     description: Any = ""  # a string: checked by create_vector_store, so that a fault can let another type in
     file_ids: list[str] = []  # at most 500: a catalog rule
     expires_after: ExpiresAfter = None  # type: ignore[assignment]
@@ -165,12 +165,12 @@ def check_expires_after(rules: Rules, expires_after: ExpiresAfter | None) -> Exp
 class VectorStore:
     id: str
     created_at: int
-    name: str
+    name: str | None
     last_active_at: int
     metadata: dict[str, Any] = field(default_factory=dict)
     expires_after: ExpiresAfter | None = None
-    #: kept, not shown: VectorStoreObject has no ``description``
-    description: str = ""
+    #: VectorStoreObject has no ``description``, but the real API shows it (null when none was sent)
+    description: str | None = None
     #: the attached files, by file id, and the batches that attached some of them
     files: Collection[VectorStoreFile] = field(default_factory=Collection)
     batches: Collection[FileBatch] = field(default_factory=Collection)
@@ -180,7 +180,7 @@ class VectorStore:
         return self.last_active_at + self.expires_after.days * DAY if self.expires_after else None
 
     def render(self, now: int, rules: Rules, object_type: str) -> dict[str, Any]:
-        """The VectorStoreObject; ``expires_after`` is left out when unset, as the spec does not allow null.
+        """The VectorStoreObject; ``expires_after`` is null when unset, as the real API sends it.
 
         Counts, bytes and status come from the files: ``in_progress`` while one is processing, ``expired`` once
         ``expires_at`` has passed, else ``completed``.
@@ -200,6 +200,7 @@ class VectorStore:
             "object": object_type,
             "created_at": self.created_at,
             "name": self.name,
+            "description": self.description,
             "usage_bytes": sum(record.usage_bytes(now, rules) for record in records),
             "file_counts": counts,
             "status": status,
@@ -207,10 +208,10 @@ class VectorStore:
             "metadata": self.metadata,
             "expires_at": expires_at,
         }
-        if self.expires_after is not None:
-            body["expires_after"] = self.expires_after.model_dump()
-        elif rules.behaviour(RESPONSE_SCHEMAS, False, True):
-            body["expires_after"] = None
+        # null without a policy, as the real API sends it (gap null-drift-vector-store); the fault shows an
+        # object without the anchor and days that VectorStoreExpirationAfter requires
+        unset = rules.behaviour(RESPONSE_SCHEMAS, None, {})
+        body["expires_after"] = self.expires_after.model_dump() if self.expires_after is not None else unset
         return body
 
 
@@ -290,7 +291,7 @@ async def create_vector_store(
         id=state.ids.next("vs"),
         created_at=now,
         name=body.name,
-        description=body.description,
+        description=body.description if "description" in body.model_fields_set else None,
         last_active_at=now,
         metadata=metadata,
         expires_after=expires_after,

@@ -1,0 +1,169 @@
+"""The reference server's responses have real traffic's shapes, operation by operation.
+
+For every operation both the corpus and the reference server answer, with the same status: the same ``object``
+values, the same members (real members ours lacks; ours that real never sends), and the same nullability (ours
+null where real never is; real always null where ours is not). List pages are compared item by item too.
+The reference server is driven in-process through one scenario that reaches each operation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import httpx
+import pytest
+
+from openai_rulebook.server import create_app
+from openai_rulebook.spec import ResponseValidator
+from openai_rulebook.traffic import Corpus
+
+from .conftest import FAMILIES
+
+AUTH = {"Authorization": "Bearer sk-rulebook-test"}
+_EPOCH = datetime.min.replace(tzinfo=timezone.utc)
+
+#: differences the reference server keeps on purpose, with the reason
+ALLOWED: dict[tuple[str, int, str], str] = {}
+
+
+@dataclass
+class Shapes:
+    """What one operation's bodies looked like: per member, how often present, null, and the object values."""
+
+    bodies: int = 0
+    newest: dict[str, Any] = field(default_factory=dict)  #: members of the newest body, with its date
+    newest_at: datetime = _EPOCH
+    null: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    present: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    objects: set[Any] = field(default_factory=set)
+
+    def add(self, body: dict[str, Any], when: datetime | None) -> None:
+        self.bodies += 1
+        self.objects.add(body.get("object"))
+        for name, value in body.items():
+            self.present[name] += 1
+            self.null[name] += value is None
+        if when is None or when >= self.newest_at:  # undated lines count as newest only when nothing is dated
+            if when is not None or self.newest_at == _EPOCH:
+                self.newest, self.newest_at = body, when or _EPOCH
+
+
+def units(body: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The body itself, and for list pages each item (as ``<page>[]``)."""
+    if isinstance(body, dict):
+        yield "", body
+        if isinstance(body.get("data"), list):
+            for item in body["data"]:
+                if isinstance(item, dict):
+                    yield "[]", item
+
+
+class _InProcess(httpx.BaseTransport):
+    """The app served on this thread's own event loop (no server, no network)."""
+
+    def __init__(self) -> None:
+        self._asgi, self._loop = httpx.ASGITransport(app=create_app()), asyncio.new_event_loop()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        async def send() -> httpx.Response:
+            response = await self._asgi.handle_async_request(request)
+            return httpx.Response(response.status_code, headers=response.headers, content=await response.aread(),
+                                  request=request)
+
+        return self._loop.run_until_complete(send())
+
+    def close(self) -> None:
+        self._loop.close()
+
+
+def server_exchanges() -> Iterator[tuple[str, str, int, Any]]:
+    """(method, path, status, body) of one walk through every operation the corpus shows for these areas."""
+    with httpx.Client(transport=_InProcess(), base_url="http://testserver", headers=AUTH) as client:
+        def call(method: str, path: str, **kwargs: Any) -> Any:
+            response = client.request(method, path, **kwargs)
+            return method, path, response.status_code, response.json()
+
+        def upload(purpose: str, content: bytes, name: str) -> dict[str, Any]:
+            return client.post("/v1/files", files={"file": (name, content, "text/plain")},
+                               data={"purpose": purpose}).json()
+
+        lines = b"".join(json.dumps({"custom_id": f"r{i}", "method": "POST", "url": "/v1/embeddings",
+                                     "body": {"model": "text-embedding-3-small", "input": "hi"}}).encode() + b"\n"
+                         for i in range(2))
+        text = [upload("assistants", b"hello world", f"a{i}.txt") for i in range(2)]
+        batch_input = upload("batch", lines, "input.jsonl")
+        yield "POST", "/v1/files", 200, text[0]
+        yield call("GET", f"/v1/files/{text[0]['id']}")
+        yield call("GET", "/v1/files")
+        store = call("POST", "/v1/vector_stores", json={})
+        yield store
+        store_id = store[3]["id"]
+        batch = call("POST", f"/v1/vector_stores/{store_id}/file_batches", json={"file_ids": [f["id"] for f in text]})
+        yield batch
+        yield call("GET", f"/v1/vector_stores/{store_id}/file_batches/{batch[3]['id']}/files")
+        created = call("POST", "/v1/batches", json={"input_file_id": batch_input["id"], "endpoint": "/v1/embeddings",
+                                                    "completion_window": "24h"})
+        yield created
+        yield call("GET", f"/v1/batches/{created[3]['id']}")
+        yield call("GET", "/v1/batches")
+        yield call("GET", "/v1/batches/batch_0123456789abcdef01234567")
+        yield call("DELETE", f"/v1/files/{text[1]['id']}")
+        yield call("DELETE", "/v1/files/file-0123456789abcdef01234567")
+
+
+@pytest.fixture(scope="module")
+def compared(corpus: Corpus, validator: ResponseValidator) -> dict[tuple[str, int, str], tuple[Shapes, Shapes]]:
+    """(operation, status, unit) -> (real shapes, reference server shapes), for operations both answered."""
+    real: dict[tuple[str, int, str], Shapes] = defaultdict(Shapes)
+    for line in corpus.exchanges(FAMILIES):
+        operation = validator.operation(line.method, line.path)
+        if operation is not None:
+            for unit, body in units(line.json_body):
+                real[operation[0], line.status, unit].add(body, line.when)
+    ours: dict[tuple[str, int, str], Shapes] = defaultdict(Shapes)
+    for method, path, status, body in server_exchanges():
+        operation = validator.operation(method, path)
+        assert operation is not None, (method, path)
+        for unit, part in units(body):
+            ours[operation[0], status, unit].add(part, None)
+    return {key: (real[key], shapes) for key, shapes in ours.items() if key in real}
+
+
+def differences(real: Shapes, ours: Shapes) -> list[str]:
+    found = []
+    if real.objects != ours.objects:
+        found.append(f"object: real {sorted(map(str, real.objects))}, ours {sorted(map(str, ours.objects))}")
+    lacking = sorted(set(real.newest) - set(ours.present))
+    if lacking:
+        found.append(f"members real sends (newest, {real.newest_at:%Y-%m-%d}) that ours lacks: {lacking}")
+    extra = sorted(set(ours.present) - set(real.present))
+    if extra:
+        found.append(f"members ours sends that real never does: {extra}")
+    for name in sorted(set(ours.present) & set(real.present)):
+        if ours.null[name] and not real.null[name]:
+            found.append(f"{name}: ours null, real never null ({real.present[name]} bodies)")
+        if real.null[name] == real.present[name] and ours.null[name] < ours.present[name]:
+            found.append(f"{name}: real always null ({real.present[name]} bodies), ours not")
+    return found
+
+
+def test_the_walk_reaches_the_recorded_operations(compared) -> None:
+    operations = {operation for operation, _, _ in compared}
+    assert operations >= {"createFile", "retrieveFile", "listFiles", "deleteFile", "createVectorStore",
+                          "createVectorStoreFileBatch", "listFilesInVectorStoreBatch", "createBatch",
+                          "retrieveBatch", "listBatches"}
+
+
+def test_reference_server_shapes_match_real_traffic(compared) -> None:
+    report = []
+    for (operation, status, unit), (real, ours) in sorted(compared.items()):
+        for difference in differences(real, ours):
+            if (operation, status, difference.split(":", 1)[0]) not in ALLOWED:
+                report.append(f"{operation}{unit} {status}: {difference}")
+    assert not report, "\n".join(report)
