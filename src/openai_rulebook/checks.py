@@ -146,7 +146,10 @@ class Body(dict):  # type: ignore[type-arg]
         if not dict.__contains__(self, key):
             raise _shape_error(self._rule, self._what, f"a field {self._at(key)!r} in the response",
                                dict(self))
-        return read(dict.__getitem__(self, key), self._rule, what=self._what, where=self._at(key))
+        value = dict.__getitem__(self, key)
+        if value is None:
+            return Null(self._rule, self._what, self._at(key), dict(self))
+        return read(value, self._rule, what=self._what, where=self._at(key))
 
     def get(self, key: str, default: Any = None) -> Any:
         return read(dict.get(self, key, default), self._rule, what=self._what, where=self._at(key))
@@ -191,3 +194,47 @@ def expect(rule: str, condition: bool, *, expected: str, actual: Any) -> None:
     """A property of a response that ``rule`` requires."""
     if not condition:
         raise RuleViolation(rule, expected=expected, actual=repr(actual) if not isinstance(actual, str) else actual)
+
+
+class Null:
+    """A null read with ``body["x"]``: equal to None and falsy, but using it as a value is the rule's violation.
+
+    ``body["x"] + 1``, ``len(body["x"])``, ``body["x"]["y"]``, ``sorted([... body["x"] ...])``: each raises the
+    ``RuleViolation`` "expected 'x' to have a value, got null" instead of a ``TypeError``. Test for null with
+    ``body.get("x") is None``: ``body["x"] is None`` is False by design.
+    """
+
+    __slots__ = ("_rule", "_what", "_where", "_body")
+
+    def __init__(self, rule: str | None, what: str, where: str, body: Any) -> None:
+        self._rule, self._what, self._where, self._body = rule, what, where, body
+
+    def _violation(self, *_: Any, **__: Any) -> Any:
+        raise _shape_error(self._rule, self._what, f"{self._where!r} to have a value, not null", self._body)
+
+    def __eq__(self, other: object) -> bool:
+        return other is None or isinstance(other, Null)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(None)
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "None"
+
+    def __format__(self, spec: str) -> str:
+        return format(None, spec) if not spec else self._violation()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._violation()
+
+    __len__ = __iter__ = __getitem__ = __contains__ = __call__ = _violation
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __floordiv__ = _violation
+    __lt__ = __le__ = __gt__ = __ge__ = __int__ = __float__ = __index__ = __neg__ = __abs__ = _violation
