@@ -314,7 +314,8 @@ def _listed(rule, path: str) -> bool:
 
 @pytest.mark.rule("batches.endpoint_values")
 @pytest.mark.parametrize("path", ["/v1/audio/speech", "/v1/files", "/v1/embeddings/", "v1/embeddings",
-                                  "/V1/EMBEDDINGS", "/v2/embeddings", ""])
+                                  "/V1/EMBEDDINGS", "/v2/embeddings", ""],
+                         ids=["audio-speech", "files", "trailing-slash", "no-leading-slash", "upper-case", "v2", "empty"])
 def test_other_endpoints_are_rejected(api, rule, control, path):
     assert not _listed(rule, path)
     expect_rejected(api.post(LIST, {**control, "endpoint": path}), rule.id, param=rule.params["param"],
