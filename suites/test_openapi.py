@@ -122,6 +122,9 @@ def known(fuzzed_endpoint: Endpoint, api: ApiClient, rulebook_target: Target,
         body.update(filename=f"{NAME}.txt", purpose="assistants", mime_type="text/plain")
     elif endpoint == "POST /v1/batches" and paid:
         body["input_file_id"] = _batch_input(make_file)
+        # the input file's endpoint, one the rulebook guarantees: which others a server takes is disputed
+        # (batches.endpoint_values), and a refused create shows no Batch to check
+        body["endpoint"] = "/v1/embeddings"
     return path, body
 
 

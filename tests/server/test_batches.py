@@ -106,12 +106,14 @@ def test_an_empty_body_names_input_file_id(client, expect_error):
 
 
 # (parameters are not called ``endpoint``: the rulebook plugin reserves that name for catalog endpoints)
-@pytest.mark.parametrize("path", ["/v1/responses", "/v1/moderations", "/v1/images/edits", "/v1/videos"])
-def test_every_endpoint_of_the_spec_is_accepted(batch, path):
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/embeddings", "/v1/completions"])
+def test_the_rulebooks_endpoints_are_accepted(batch, path):
     assert batch(endpoint=path)["endpoint"] == path
 
 
-@pytest.mark.parametrize("path", ["/v1/audio/speech", "v1/embeddings", "/v1/embeddings/", "", "/V1/EMBEDDINGS"])
+# the spec's (and the live API's) wider list is a dispute in the catalog: the reference server keeps the rulebook's
+@pytest.mark.parametrize("path", ["/v1/responses", "/v1/moderations", "/v1/images/edits", "/v1/videos",
+                                  "/v1/audio/speech", "v1/embeddings", "/v1/embeddings/", "", "/V1/EMBEDDINGS"])
 def test_other_endpoints_are_rejected(create, expect_error, path):
     expect_error(create(endpoint=path), 400, param="endpoint")
 
@@ -382,8 +384,8 @@ def test_missing_input_file_id_fails_later(faulty):
 def test_off_by_one_faults_move_the_limit_by_one():
     def count(fault: str, requests: int) -> bool:
         rules = Rules.with_faults([fault])
-        lines = (line(f"r{i}", url="/v1/moderations") for i in range(requests))  # no embedding-input limit
-        return check_input(rules, jsonl(*lines), "/v1/moderations").valid
+        lines = (line(f"r{i}", url="/v1/chat/completions") for i in range(requests))  # no embedding-input limit
+        return check_input(rules, jsonl(*lines), "/v1/chat/completions").valid
 
     assert count("batches.accept_50001_requests", REQUESTS_MAX + 1)
     assert not count("batches.accept_50001_requests", REQUESTS_MAX + 2)

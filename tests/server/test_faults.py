@@ -170,12 +170,13 @@ PROBES: dict[str, Callable[[Server], None]] = {
 
 # -- batches: probes that build input files in the server's state (no files route needed) -----------------------------
 BATCHES = "/v1/batches"
-MODERATIONS = "/v1/moderations"
+#: a rulebook endpoint without the embeddings' input limit, so that 50,001 requests break one rule only
+CHAT = "/v1/chat/completions"
 EMBEDDINGS = "/v1/embeddings"
 
 
-def batch_line(custom_id: str, *, url: str = MODERATIONS, method: str = "POST", body: Any = None) -> str:
-    body = {"model": "omni-moderation-latest", "input": "x"} if body is None else body
+def batch_line(custom_id: str, *, url: str = CHAT, method: str = "POST", body: Any = None) -> str:
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]} if body is None else body
     return json.dumps({"custom_id": custom_id, "method": method, "url": url, "body": body})
 
 
@@ -185,14 +186,14 @@ def batch_jsonl(*lines: str) -> bytes:
 
 @functools.cache
 def requests_over_the_limit() -> bytes:
-    """50,001 moderation requests (about 4 MB), built once for every round of the matrix."""
+    """50,001 chat requests (about 6 MB), built once for every round of the matrix."""
     return batch_jsonl(*(batch_line(f"r{index}") for index in range(50_001)))
 
 
 def send_batch(server: Server, content: bytes = b"", *, purpose: str = "batch", **body: Any) -> httpx.Response:
     content = content or batch_jsonl(batch_line("a"), batch_line("b"))
     file_id = add_file(server.state, filename="in.jsonl", purpose=purpose, size=len(content), content=content).id
-    return server.api.post(BATCHES, json={"input_file_id": file_id, "endpoint": MODERATIONS,
+    return server.api.post(BATCHES, json={"input_file_id": file_id, "endpoint": CHAT,
                                           "completion_window": "24h", **body})
 
 
@@ -201,7 +202,7 @@ def batch_after(server: Server, batch_id: str, seconds: int) -> dict[str, Any]:
     return accepted(server.api.get(f"{BATCHES}/{batch_id}"))
 
 
-def validation_probe(good: bytes | None, bad: bytes, endpoint: str = MODERATIONS) -> Callable[[Server], None]:
+def validation_probe(good: bytes | None, bad: bytes, endpoint: str = CHAT) -> Callable[[Server], None]:
     """The bad input fails its validation (failed, never in_progress); the good one, if given, passes it."""
 
     def probe(server: Server):
@@ -235,13 +236,13 @@ def probe_batch_unknown_id(server: Server):
 
 def probe_batch_input_file_id_required(server: Server):
     for missing in ("input_file_id", "endpoint", "completion_window"):
-        body = {"input_file_id": "file-x", "endpoint": MODERATIONS, "completion_window": "24h"}
+        body = {"input_file_id": "file-x", "endpoint": CHAT, "completion_window": "24h"}
         del body[missing]
         refused(server.api.post(BATCHES, json=body), param=missing)
 
 
 def probe_batch_input_file_purpose(server: Server):
-    refused(server.api.post(BATCHES, json={"input_file_id": "file-nope", "endpoint": MODERATIONS,
+    refused(server.api.post(BATCHES, json={"input_file_id": "file-nope", "endpoint": CHAT,
                                            "completion_window": "24h"}), param="input_file_id")
     refused(send_batch(server, purpose="assistants"), param="input_file_id")
     accepted(send_batch(server))
@@ -249,7 +250,7 @@ def probe_batch_input_file_purpose(server: Server):
 
 def probe_batch_endpoint_values(server: Server):
     refused(send_batch(server, endpoint="/v1/audio/speech"), param="endpoint")
-    for endpoint in ("/v1/chat/completions", "/v1/embeddings", "/v1/completions", "/v1/responses", "/v1/videos"):
+    for endpoint in ("/v1/chat/completions", "/v1/embeddings", "/v1/completions"):  # the rulebook's three
         accepted(send_batch(server, endpoint=endpoint))
 
 
@@ -324,7 +325,7 @@ BATCH_PROBES: dict[str, Callable[[Server], None]] = {
     "batches.custom_id_unique": validation_probe(None, batch_jsonl(batch_line("a"), batch_line("a"))),
     "batches.request_method_post": validation_probe(None, batch_jsonl(batch_line("a"), batch_line("b", method="GET"))),
     "batches.request_url_matches_endpoint": validation_probe(
-        None, batch_jsonl(batch_line("a"), batch_line("b", url="/v1/chat/completions"))),
+        None, batch_jsonl(batch_line("a"), batch_line("b", url=EMBEDDINGS))),
     "batches.embedding_inputs_max": validation_probe(_embedding_lines(50_000), _embedding_lines(50_001), EMBEDDINGS),
     "batches.endpoint_values": probe_batch_endpoint_values,
     "batches.completion_window_values": probe_batch_completion_window,
@@ -809,7 +810,7 @@ def probe_files_batch_max_size(server: Server):
     """Judged again when a batch names the file: a stored file of 200 MB + 1 byte is refused there."""
     for size, ok in ((200 * 1024 * 1024 + 1, False), (200 * 1024 * 1024, True)):
         file_id = add_file(server.state, filename="in.jsonl", purpose="batch", size=size, content=None).id
-        response = server.api.post(BATCHES, json={"input_file_id": file_id, "endpoint": MODERATIONS,
+        response = server.api.post(BATCHES, json={"input_file_id": file_id, "endpoint": CHAT,
                                                   "completion_window": "24h"})
         accepted(response) if ok else refused(response, param="input_file_id")
 
