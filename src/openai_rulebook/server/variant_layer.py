@@ -215,6 +215,8 @@ def _rewrite(variants: Variants, headers: list[tuple[bytes, bytes]], body: bytes
 
 
 def _real_nulls(obj: dict[str, Any]) -> dict[str, Any]:
+    if "deleted" in obj:  # {"id", "object", "deleted"}: a deletion says nothing more, live or here
+        return obj
     fields = REAL_NULL_FIELDS.get(obj.get("object", ""), {})
     nulled = dict(obj)
     for name, when in fields.items():

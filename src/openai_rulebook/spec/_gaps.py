@@ -153,6 +153,65 @@ def _file_purpose_evals(editor: SpecEditor) -> list[str]:
     return [pointer(parts)]
 
 
+#: members real traffic (files.jsonl, batches.jsonl, vector_stores.jsonl) shows null that the spec types as non-null
+_REAL_NULLS = {
+    "VectorStoreObject": ("name", "description", "expires_after"),
+    "OpenAIFile": ("expires_at", "status_details"),
+    "Batch": ("model", "errors", "error_file_id", "output_file_id", "in_progress_at", "finalizing_at",
+              "completed_at", "failed_at", "expired_at", "cancelling_at", "cancelled_at", "metadata"),
+}
+
+
+def _real_traffic_nulls(editor: SpecEditor) -> list[str]:
+    changed = []
+    schemas = editor.root.get("components", {}).get("schemas", {})
+    for name, members in _REAL_NULLS.items():
+        properties = (schemas.get(name) or {}).get("properties") or {}
+        for member in members:
+            schema = properties.get(member)
+            if not isinstance(schema, dict) or _allow_null(dict(schema)) == schema:
+                continue
+            parts = ("components", "schemas", name, "properties", member)
+            editor.set(parts, _allow_null(dict(schema)))
+            changed.append(pointer(parts))
+    return changed
+
+
+def _response_only_closed_objects(editor: SpecEditor) -> list[str]:
+    """Drop ``additionalProperties: false`` from component schemas that only responses use (never a request)."""
+    root = editor.root
+
+    def reachable(starts: list[Any]) -> set[str]:
+        names: set[str] = set()
+        stack = list(starts)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                    name = ref.rsplit("/", 1)[1]
+                    if name not in names:
+                        names.add(name)
+                        stack.append(root["components"]["schemas"].get(name))
+                stack.extend(value for key, value in node.items() if key != "$ref")
+        return names
+
+    operations = [op for item in root.get("paths", {}).values() for op in item.values() if isinstance(op, dict)]
+    requests = reachable([[op.get("requestBody"), op.get("parameters")] for op in operations])
+    responses = reachable([[r for status, r in (op.get("responses") or {}).items() if str(status).startswith("2")]
+                           for op in operations])
+    changed = []
+    for name in sorted(responses - requests):
+        schema = root["components"]["schemas"].get(name)
+        if isinstance(schema, dict) and schema.get("additionalProperties") is False:
+            parts = ("components", "schemas", name)
+            editor.set(parts, _without(schema, "additionalProperties"))
+            changed.append(pointer(parts))
+    return changed
+
+
 KNOWN_GAPS: tuple[KnownGap, ...] = (
     KnownGap(
         id="list-page-null-cursor-ids",
@@ -218,5 +277,23 @@ KNOWN_GAPS: tuple[KnownGap, ...] = (
             "added to OpenAIFile.purpose (the catalog's files.purpose_values records the dispute)."
         ),
         apply=_file_purpose_evals,
+    ),
+    KnownGap(
+        id="real-traffic-nulls",
+        reason=(
+            "Recorded live traffic shows null where the spec types a member as non-null: a vector store's name, "
+            "description and expires_after, a file's expires_at and status_details, a batch's model, errors, "
+            "output/error file ids, unreached timestamps and metadata. Those members are patched to allow null."
+        ),
+        apply=_real_traffic_nulls,
+    ),
+    KnownGap(
+        id="new-response-members",
+        reason=(
+            "OpenAI adds members to response objects without notice (its changelog lists them as backwards-"
+            "compatible changes), so a response object the spec closes with additionalProperties: false "
+            "(VectorStoreSearchResultsPage, ...) may carry more. Closed schemas no request uses are opened."
+        ),
+        apply=_response_only_closed_objects,
     ),
 )
