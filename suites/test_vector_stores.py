@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from openai_rulebook.checks import expect, expect_accepted, expect_rejected
+from openai_rulebook.consistent_reads import read_consistently
 
 LIST = "/vector_stores"
 
@@ -351,8 +352,10 @@ def test_counts_bytes_and_status_follow_the_files(api, rule, server_clock, make_
     ids = [make_file(f"rulebook counts {index}\n".encode())["id"] for index in range(3)]
     created = expect_accepted(api.post(LIST, {"name": "rulebook-counts", "file_ids": ids}), rule.id)
     for _ in range(3):
-        store = expect_accepted(api.get(f"{LIST}/{created['id']}"), rule.id)
-        files = listed_files(api, rule.id, created["id"])
+        # processing may end between two requests: the store is compared with a list that stood still around it
+        store, files = read_consistently(lambda: listed_files(api, rule.id, created["id"]),
+                                         lambda: expect_accepted(api.get(f"{LIST}/{created['id']}"), rule.id),
+                                         what="the store's files")
         statuses = [item.get("status") for item in files]
         counts = store.get("file_counts", {})
         expect(rule.id, all(counts.get(s) == statuses.count(s) for s in STATUSES)
