@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from openai_rulebook.checks import expect, expect_accepted, expect_rejected
+from openai_rulebook.consistent_reads import read_consistently
 from openai_rulebook.errors import Inconclusive
 
 STORES = "/vector_stores"
@@ -33,10 +34,14 @@ def ids_of(page):
 
 @pytest.fixture
 def attached(vector_store, make_file, attach_file):
-    """A file attached to a vector store: ``{"store": id, "file": id}``."""
+    """A file attached to a vector store: ``{"store": id, "file": id, "new_file": make_file}``.
+
+    Tests of what an attach does take a ``new_file`` each time: attaching the file already attached may return
+    the existing attachment unchanged (the docs do not say it replaces it).
+    """
     file_id = make_file()["id"]
     attach_file(vector_store["id"], file_id)
-    return {"store": vector_store["id"], "file": file_id}
+    return {"store": vector_store["id"], "file": file_id, "new_file": make_file}
 
 
 @pytest.fixture
@@ -121,7 +126,7 @@ def test_attaching_an_unknown_file_is_rejected(api, rule, vector_store, make_fil
 
 # -- attributes -------------------------------------------------------------------------------------------------------
 def send_attributes(api, endpoint, endpoint_path, attached, attributes):
-    body = {"attributes": attributes, **({"file_id": attached["file"]} if is_attach(endpoint) else {})}
+    body = {"attributes": attributes, **({"file_id": attached["new_file"]()["id"]} if is_attach(endpoint) else {})}
     return api.request(endpoint.method, endpoint_path, json_body=body)
 
 
@@ -231,12 +236,14 @@ def static(size: int, overlap: int) -> dict:
 
 
 def send_chunking(api, endpoint, endpoint_path, attached, strategy):
+    file_id = attached["new_file"]()["id"]  # never one attached before: see ``attached``
     key = "file_id" if is_attach(endpoint) else "file_ids"
-    file_ref = attached["file"] if is_attach(endpoint) else [attached["file"]]
-    return api.request(endpoint.method, endpoint_path, json_body={key: file_ref, "chunking_strategy": strategy})
+    file_ref = file_id if is_attach(endpoint) else [file_id]
+    return api.request(endpoint.method, endpoint_path, json_body={key: file_ref, "chunking_strategy": strategy}), file_id
 
 
-def judge_chunking(api, rule, endpoint, attached, response, strategy, accepted: bool):
+def judge_chunking(api, rule, endpoint, attached, sent, strategy, accepted: bool):
+    response, file_id = sent
     why = f"max_chunk_size_tokens={strategy['static']['max_chunk_size_tokens']}, " \
           f"chunk_overlap_tokens={strategy['static']['chunk_overlap_tokens']}"
     if not accepted:
@@ -244,7 +251,7 @@ def judge_chunking(api, rule, endpoint, attached, response, strategy, accepted: 
         return
     body = expect_accepted(response, rule.id, why=why)
     if not is_attach(endpoint):
-        body = expect_accepted(api.get(files_path(attached["store"], attached["file"])), rule.id)
+        body = expect_accepted(api.get(files_path(attached["store"], file_id)), rule.id)
     expect(rule.id, body.get("chunking_strategy") == strategy, expected=f"the file chunked with {strategy}",
            actual=body.get("chunking_strategy"))
 
@@ -425,14 +432,16 @@ def test_before_returns_the_previous_page(api, rule, endpoint, listing):
 def test_filter_keeps_files_of_that_status(api, rule, endpoint, listing):
     path, ids = listing(3)
     seen = []
-    for status in rule.params["values"]:
+    # processing may end between two of these requests; a file only ever leaves in_progress, so asking for
+    # in_progress first lists each file at least once (twice if it finished in between)
+    for status in sorted(rule.params["values"], key=lambda value: value != "in_progress"):
         page = expect_accepted(api.get(path, params={"filter": status, "limit": 100}), rule.id,
                                why=f"filter={status}")
         statuses = [item.get("status") for item in page["data"]]
         expect(rule.id, all(each == status for each in statuses), expected=f"only {status} files",
                actual=statuses)
         seen += ids_of(page)
-    expect(rule.id, sorted(seen) == sorted(ids), expected=f"the four filters together list all of {ids}",
+    expect(rule.id, set(seen) == set(ids), expected=f"the four filters together list all of {ids}",
            actual=seen)
 
 
@@ -487,8 +496,10 @@ def test_unknown_ids_are_404(api, rule, endpoint, attached, make_vector_store, m
 def test_a_detached_file_is_404(api, rule, endpoint, attached):
     path = endpoint.path(vector_store_id=attached["store"], file_id=attached["file"])
     expect_accepted(api.delete(files_path(attached["store"], attached["file"])), rule.id, why="detaching")
-    expect_rejected(unknown_request(api, endpoint, path), rule.id, status=rule.params["status"],
-                    why="the detached file")
+    # a second DELETE of what was just detached may be refused as such (400) instead of as unknown: the docs
+    # promise neither, so only a refusal is asserted there
+    status = None if endpoint.method == "DELETE" else rule.params["status"]
+    expect_rejected(unknown_request(api, endpoint, path), rule.id, status=status, why="the detached file")
 
 
 @pytest.mark.rule("vector_store_files.processing")
@@ -596,7 +607,8 @@ class VectorStoreFiles(RuleBasedStateMachine):
         response = {"retrieve": lambda: self.api.get(path),
                     "update": lambda: self.api.post(path, {"attributes": {"k": "v"}}),
                     "delete": lambda: self.api.delete(path)}[action]()
-        expect_rejected(response, UNKNOWN, status=404, why=f"{action} a detached file")
+        # a second DELETE may be refused as an object already deleted (400) rather than as unknown (404)
+        expect_rejected(response, UNKNOWN, status=None if action == "delete" else 404, why=f"{action} a detached file")
 
     @invariant()
     def detached_files_are_still_files(self):
@@ -606,9 +618,16 @@ class VectorStoreFiles(RuleBasedStateMachine):
 
     @invariant()
     def the_store_agrees_with_its_files(self):
-        page = expect_accepted(self.api.get(files_path(self.store_id), params={"limit": 100, "order": "desc"}),
-                               ENDPOINTS, why="listing the store's files")
-        listed = {item["id"]: item for item in page["data"]}
+        def listing():
+            page = expect_accepted(self.api.get(files_path(self.store_id), params={"limit": 100, "order": "desc"}),
+                                   ENDPOINTS, why="listing the store's files")
+            return page["data"]
+
+        # processing may end between two requests: the store is compared with a list that stood still around it
+        store, items = read_consistently(
+            listing, lambda: expect_accepted(self.api.get(f"{STORES}/{self.store_id}"), COUNTS,
+                                             why="retrieving the store"), what="the store's files")
+        listed = {item["id"]: item for item in items}
         expect(ENDPOINTS, set(listed) == set(self.attached), expected=f"listed: {sorted(self.attached)}",
                actual=sorted(listed))
         for file_id, item in listed.items():
@@ -620,7 +639,6 @@ class VectorStoreFiles(RuleBasedStateMachine):
                        expected=f"{file_id} still {self.finished[file_id]}", actual=status)
             elif status != "in_progress":
                 self.finished[file_id] = status
-        store = expect_accepted(self.api.get(f"{STORES}/{self.store_id}"), COUNTS, why="retrieving the store")
         counts = store.get("file_counts", {})
         statuses = [item.get("status") for item in listed.values()]
         expect(COUNTS, all(counts.get(s) == statuses.count(s) for s in STATUSES)

@@ -47,11 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--cassette-dir", default=None)
     run.add_argument("--tiers", default=None)
     run.add_argument("--fault", action="append", default=[])
+    run.add_argument("--variant", action="append", default=[])
     run.add_argument("--explore", action="store_true", help="let hypothesis draw new values each run")
     run_options(run)
 
-    mutants = commands.add_parser("mutants", help="run the suites once per reference-server fault")
-    mutants.add_argument("--select", default=None, help="only faults whose name or rule contains this text")
+    mutants = commands.add_parser("mutants", help="run the suites once per reference-server fault, then variant")
+    mutants.add_argument("--select", default=None,
+                         help="only faults and variants whose name (or a fault's rule) contains this text")
     run_options(mutants)
 
     serve = commands.add_parser("serve", help="run the reference server")
@@ -59,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--fault", action="append", default=[], help="switch on a fault (repeatable)")
     serve.add_argument("--list-faults", action="store_true", help="print the faults and the rules they break")
+    serve.add_argument("--variant", action="append", default=[],
+                       help="switch on a variant, a legal liberty the suites must not notice (repeatable)")
+    serve.add_argument("--list-variants", action="store_true", help="print the variants and what they change")
     return parser
 
 
@@ -81,6 +86,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if value:
             extra += [f"--{option.replace('_', '-')}", value]
     extra += [arg for fault in args.fault for arg in ("--fault", fault)]
+    extra += [arg for variant in args.variant for arg in ("--variant", variant)]
     if args.explore:
         extra.append("--explore")
     code = _pytest(args, extra)
@@ -103,13 +109,19 @@ def cmd_mutants(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from openai_rulebook.server import FAULTS, serve
+    from openai_rulebook.server import FAULTS, VARIANTS, serve
+    from openai_rulebook.server.variants import check_variant_names
 
     if args.list_faults:
         for fault in FAULTS.values():
             print(f"{fault.name}\t{fault.rule}\t{fault.description}")
         return 0
-    serve(host=args.host, port=args.port, faults=tuple(args.fault))
+    if args.list_variants:
+        for variant in VARIANTS.values():
+            print(f"{variant.name}\t{variant.description}")
+        return 0
+    check_variant_names(args.variant)
+    serve(host=args.host, port=args.port, faults=tuple(args.fault), variants=tuple(args.variant))
     return 0
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from openai_rulebook.server import FAULTS
+from openai_rulebook.server import FAULTS, VARIANTS
 
 from .conftest import Campaign
 
 
 @pytest.mark.campaign
-def test_every_fault_is_detected_and_fails_no_other_rule(campaign: Campaign) -> None:
-    """``rulebook mutants`` over all faults: detection rate 1.0, no imprecise fault, nothing failing at baseline."""
+def test_every_fault_is_detected_and_no_variant_changes_a_verdict(campaign: Campaign) -> None:
+    """``rulebook mutants`` over all faults and variants: detection rate 1.0, no imprecise fault, specificity 1.0,
+    nothing failing at baseline."""
     code, output, document = campaign.result()
     assert document, f"no mutants.json was written; the campaign said:\n{output[-3000:]}"
     assert document["schema"] == "rulebook.mutants/1"
@@ -20,4 +21,9 @@ def test_every_fault_is_detected_and_fails_no_other_rule(campaign: Campaign) -> 
     assert [m["fault"] for m in document["mutants"] if not m["detected"]] == []
     assert {m["fault"]: m["other_rules_failed"] for m in document["mutants"] if m["other_rules_failed"]} == {}
     assert document["detection_rate"] == 1.0
+    # variants: legal liberties of the server; none may change a verdict (an unmounted area: exactly its rules
+    # turn unsupported)
+    assert {variant["variant"] for variant in document["variants"]} == set(VARIANTS)
+    assert {v["variant"]: (v["changed"], v["not_unsupported"]) for v in document["variants"] if not v["specific"]} == {}
+    assert document["specificity_rate"] == 1.0
     assert code == 0, output[-3000:]

@@ -11,7 +11,8 @@ from openai_rulebook.server import FAULTS, Fault, FrozenClock, ServerState, crea
 
 def test_all_is_the_documented_interface():
     assert server.__all__ == sorted(server.__all__)
-    assert set(server.__all__) == {"FAULTS", "Fault", "FrozenClock", "ServerState", "create_app", "serve"}
+    assert set(server.__all__) == {"FAULTS", "VARIANTS", "Fault", "FrozenClock", "ServerState", "Variant", "create_app",
+                                  "serve"}
     for name in server.__all__:
         assert getattr(server, name) is not None
 

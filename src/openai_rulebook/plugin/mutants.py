@@ -1,14 +1,17 @@
-"""The fault campaign: the suites once per reference-server fault, in one pytest session.
+"""The campaign: the suites once per reference-server fault, then once per variant, in one pytest session.
 
 Collection, the server and the spec are paid for once. A baseline round runs every rule test and notes which rules
 the server consulted during each (``Rules`` records them); a fault's round then re-runs only the tests that reached
 the rule the fault breaks, since no other test can see a difference, and takes the others' results from the
 baseline. A fault is *detected* when the rule it breaks fails; every other rule that fails (and passed at baseline)
-is a hole in the suites' precision.
+is a hole in the suites' precision. A variant (a legal liberty of the server) must change no verdict: every rule
+whose verdict moves is a hole in the suites' specificity; an ``area.off.*`` variant must turn exactly that area's
+rules ``unsupported``.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,8 +52,30 @@ def _failed(verdicts: dict[str, str]) -> set[str]:
     return {rule_id for rule_id, verdict in verdicts.items() if verdict in ("fail", "error")}
 
 
+def _reached(items: list[pytest.Item], consulted: dict[str, set[str]], note: str) -> list[pytest.Item]:
+    return [item for item in items if note in consulted.get(item.nodeid, ())]
+
+
+def _area_rules(catalog: Any, area: str) -> set[str]:
+    """The rules an unmounted area takes with it: its own ids, and rules whose endpoints all lie in the area."""
+    from openai_rulebook.server.routes import AREAS
+
+    others = [other for other in AREAS if other != area and other.startswith(area + ".")]
+    own = {rule.id for rule in catalog.rules
+           if rule.id.startswith(area + ".") and not any(rule.id.startswith(other + ".") for other in others)}
+    routes = {_shape(f"{method} /v1{route.path}") for route in AREAS[area].routes for method in route.methods}
+    return own | {rule.id for rule in catalog.rules
+                  if rule.endpoints and all(_shape(endpoint) in routes for endpoint in rule.endpoints)}
+
+
+def _shape(endpoint: str) -> str:
+    """``GET /v1/files/{file_id}`` -> ``GET /v1/files/{}``: endpoints compared whatever their parameters' names."""
+    return re.sub(r"\{[^}]*\}", "{}", endpoint)
+
+
 def run_mutants(session: pytest.Session, state: RulebookState) -> None:
-    from openai_rulebook.server import FAULTS
+    from openai_rulebook.server import FAULTS, VARIANTS
+    from openai_rulebook.server.variants import NOTE_PREFIX
 
     config = session.config
     reporter = config.pluginmanager.get_plugin("terminalreporter")
@@ -58,6 +83,7 @@ def run_mutants(session: pytest.Session, state: RulebookState) -> None:
     select = config.getoption("mutants_select")
     assert state.catalog is not None
     faults = [fault for fault in FAULTS.values() if not select or select in fault.name or select in fault.rule]
+    variants = [variant for variant in VARIANTS.values() if not select or select in variant.name]
     unknown = [f"{fault.name} -> {fault.rule}" for fault in faults if fault.rule not in state.catalog]
     if unknown:
         raise pytest.UsageError("faults naming rules that are not in the catalog: " + ", ".join(unknown))
@@ -71,30 +97,37 @@ def run_mutants(session: pytest.Session, state: RulebookState) -> None:
     state.results = []
     _run(items, state, last_next=None, consulted=consulted)  # None: nothing is known yet of what runs next
     baseline_results = list(state.results)
-    baseline_failed = _failed(_verdicts(state, baseline_results))
+    baseline = _verdicts(state, baseline_results)
+    baseline_failed = _failed(baseline)
     write(f"baseline: {len(baseline_results)} tests in {time.monotonic() - started:.1f} s, "
           f"{len(baseline_failed)} rule(s) failing without faults"
           + (f": {', '.join(sorted(baseline_failed))}" if baseline_failed else ""))
-    # only tests during which the server consulted the fault's rule can behave differently with the fault on
-    rounds = [(fault, [item for item in items if fault.rule in consulted.get(item.nodeid, ())]) for fault in faults]
-    firsts = [reached[0] for _, reached in rounds if reached]
-    mutants: list[dict[str, Any]] = []
-    for fault, reached in rounds:
+    # a test can behave differently under a fault (a variant) only if the server, during it, answered some request
+    # in a way the fault (the variant) would have changed: only those tests are run again
+    fault_rounds = [(fault, _reached(items, consulted, fault.rule)) for fault in faults]
+    variant_rounds = [(variant, _reached(items, consulted, NOTE_PREFIX + variant.name)) for variant in variants]
+    firsts = [reached[0] for _, reached in fault_rounds + variant_rounds if reached]
+
+    def play(reached: list[pytest.Item], *, faults: set[str], variants: set[str]) -> list[TestResult]:
+        """One round from a fresh server; the results of the tests not run are the baseline's."""
+        server_state.set_faults(faults)
+        server_state.set_variants(variants)
         server_state.reset()
-        server_state.set_faults({fault.name})
-        round_started = time.monotonic()
         state.results = []
         if reached:
             firsts.pop(0)
             _run(reached, state, last_next=firsts[0] if firsts else None)
         rerun = {result.nodeid for result in state.results}
-        results = [r for r in baseline_results if r.nodeid not in rerun] + state.results
-        verdicts = _verdicts(state, results)
+        return [r for r in baseline_results if r.nodeid not in rerun] + state.results
+
+    mutants: list[dict[str, Any]] = []
+    faults_started = time.monotonic()
+    for fault, reached in fault_rounds:
+        round_started = time.monotonic()
+        verdicts = _verdicts(state, play(reached, faults={fault.name}, variants=set()))
         failed = _failed(verdicts) - baseline_failed
         detected = verdicts.get(fault.rule) == "fail"
         others = sorted(failed - {fault.rule})
-        evidence = [{"test": r.nodeid, "outcome": r.outcome, "message": r.message.splitlines()[0] if r.message else ""}
-                    for r in state.results if r.outcome in ("fail", "error") and set(r.rules) & set(others)]
         mutants.append({
             "fault": fault.name,
             "rule": fault.rule,
@@ -103,20 +136,68 @@ def run_mutants(session: pytest.Session, state: RulebookState) -> None:
             "rule_verdict": verdicts.get(fault.rule, "skipped"),
             "other_rules_failed": others,
             "tests_run": len(reached),
-            "other_failures": evidence,
+            "other_failures": _evidence(state.results, set(others)),
             "seconds": round(time.monotonic() - round_started, 3),
         })
         mark = "detected" if detected else ("NOT DETECTED" if reached else "NOT DETECTED (no test reaches it)")
         write(f"{fault.name:55} {mark}{'' if not others else '; also failed: ' + ', '.join(others)}")
+    faults_seconds = time.monotonic() - faults_started
+
+    outcomes: list[dict[str, Any]] = []
+    variants_started = time.monotonic()
+    for variant, reached in variant_rounds:
+        round_started = time.monotonic()
+        verdicts = _verdicts(state, play(reached, faults=set(), variants={variant.name}))
+        changed = {rule_id: {"baseline": baseline.get(rule_id), "verdict": verdict}
+                   for rule_id, verdict in verdicts.items() if verdict != baseline.get(rule_id)}
+        expected = _area_rules(state.catalog, variant.area) if variant.area else set()
+        holes = sorted(rule_id for rule_id, change in changed.items()
+                       if not (rule_id in expected and change["verdict"] == "unsupported"))
+        # an unmounted area's rules that still have a verdict of their own: the harness did not see it go
+        missing = sorted(rule_id for rule_id in expected if baseline.get(rule_id) in ("pass", "fail", "error")
+                         and verdicts.get(rule_id) != "unsupported")
+        outcomes.append({
+            "variant": variant.name,
+            "description": variant.description,
+            "area": variant.area,
+            "specific": not holes and not missing,
+            "changed": [{"rule": rule_id, **changed[rule_id]} for rule_id in holes],
+            "unsupported": sorted(rule_id for rule_id in changed if rule_id not in holes),
+            "not_unsupported": missing,
+            "tests_run": len(reached),
+            "failures": _evidence(state.results, set(holes)),
+            "seconds": round(time.monotonic() - round_started, 3),
+        })
+        if variant.area:
+            mark = (f"{len(expected) - len(missing)}/{len(expected)} area rules unsupported"
+                    + (f"; not unsupported: {', '.join(missing[:6])}{' …' if len(missing) > 6 else ''}"
+                       if missing else ""))
+        else:
+            mark = "passed unchanged" if not holes else ""
+        if holes:
+            mark += ("; " if variant.area else "") + "CHANGED: " + ", ".join(
+                f"{rule_id} {changed[rule_id]['baseline']}->{changed[rule_id]['verdict']}" for rule_id in holes)
+        write(f"{variant.name:55} {mark}")
+    variants_seconds = time.monotonic() - variants_started
     server_state.set_faults(set())
+    server_state.set_variants(set())
     server_state.reset()
 
     run = state.run_info()
-    run.update(seconds=round(time.monotonic() - started, 2), baseline_failed=sorted(baseline_failed))
-    path = write_mutants(Path(config.getoption("mutants")), mutants, run=run)
+    run.update(seconds=round(time.monotonic() - started, 2), faults_seconds=round(faults_seconds, 2),
+               variants_seconds=round(variants_seconds, 2), baseline_failed=sorted(baseline_failed))
+    path = write_mutants(Path(config.getoption("mutants")), mutants, run=run, variants=outcomes)
     missed = [m for m in mutants if not m["detected"]]
     imprecise = [m for m in mutants if m["other_rules_failed"]]
-    write(f"rulebook: {len(mutants) - len(missed)}/{len(mutants)} faults detected, {len(imprecise)} imprecise, "
-          f"{len(baseline_failed)} rule(s) failing at baseline; wrote {path}")
-    session.testsfailed = len(missed) + len(imprecise) + len(baseline_failed)
+    unspecific = [v for v in outcomes if not v["specific"]]
+    write(f"rulebook: {len(mutants) - len(missed)}/{len(mutants)} faults detected, {len(imprecise)} imprecise; "
+          f"{len(outcomes) - len(unspecific)}/{len(outcomes)} variants passed unchanged; "
+          f"{len(baseline_failed)} rule(s) failing at baseline; {time.monotonic() - started:.0f} s "
+          f"(faults {faults_seconds:.0f} s, variants {variants_seconds:.0f} s); wrote {path}")
+    session.testsfailed = len(missed) + len(imprecise) + len(unspecific) + len(baseline_failed)
 
+
+def _evidence(results: list[TestResult], rules: set[str]) -> list[dict[str, str]]:
+    """The failing tests of ``rules`` in one round, with the first line of what they said."""
+    return [{"test": r.nodeid, "outcome": r.outcome, "message": r.message.splitlines()[0] if r.message else ""}
+            for r in results if r.outcome != "pass" and set(r.rules) & rules]

@@ -57,6 +57,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "free,cheap elsewhere)")
     group.addoption("--fault", action="append", default=[], dest="rulebook_faults",
                     help="switch on a fault of the reference server (repeatable)")
+    group.addoption("--variant", action="append", default=[], dest="rulebook_variants",
+                    help="switch on a variant (a legal liberty) of the reference server (repeatable)")
     group.addoption("--catalog", default=None, help="the catalog (default: ini rulebook_catalog, specs/rules.yaml)")
     group.addoption("--spec", default=None,
                     help="the official OpenAPI spec for response checks (default: $RULEBOOK_SPEC, ini rulebook_spec)")
@@ -92,6 +94,8 @@ def pytest_configure(config: pytest.Config) -> None:
             raise UsageError("--mutants switches faults of the reference server; it needs --target reference")
         if target.faults:
             _check_faults(target.faults)
+        if config.getoption("rulebook_variants"):
+            _check_variants(config.getoption("rulebook_variants"), target)
         if config.getoption("mutants") and not config.getoption("tiers"):
             # a fault campaign runs on the reference server, where even heavy rules cost nothing but seconds
             target = _replace(target, tiers=frozenset(TIERS))
@@ -108,6 +112,17 @@ def _check_faults(names: tuple[str, ...]) -> None:
     if unknown:
         raise UsageError(f"--fault {unknown[0]!r} is not a fault of the reference server; "
                          f"'rulebook serve --list-faults' lists them")
+
+
+def _check_variants(names: list[str], target: Target) -> None:
+    from openai_rulebook.server import VARIANTS
+
+    if not target.uses_reference_server:
+        raise UsageError("--variant changes the reference server; it needs --target reference (or record from it)")
+    unknown = [name for name in names if name not in VARIANTS]
+    if unknown:
+        raise UsageError(f"--variant {unknown[0]!r} is not a variant of the reference server; "
+                         f"'rulebook serve --list-variants' lists them")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -202,7 +217,8 @@ class RulebookState:
     def base_url(self) -> str:
         if self.target.uses_reference_server:
             if self.server is None:
-                self.server = ReferenceServer(faults=self.target.faults)
+                self.server = ReferenceServer(faults=self.target.faults,
+                                              variants=tuple(self.config.getoption("rulebook_variants")))
             return self.server.start()
         assert self.target.base_url is not None
         return self.target.base_url

@@ -17,6 +17,7 @@ class ReferenceServer:
     """The reference server for one test session: started on first use, stopped at the end."""
 
     faults: tuple[str, ...] = ()
+    variants: tuple[str, ...] = ()
     base_url: str = ""
     state: ServerState | None = None
     _server: object = field(default=None, repr=False)
@@ -29,7 +30,7 @@ class ReferenceServer:
 
         from openai_rulebook.server import create_app
 
-        app = create_app(faults=self.faults)
+        app = create_app(faults=self.faults, variants=self.variants)
         self.state = app.state.rulebook
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

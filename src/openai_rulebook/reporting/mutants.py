@@ -1,4 +1,6 @@
-"""``mutants.json``: for each fault of the reference server, whether the suites noticed it, and what else broke."""
+"""``mutants.json``: for each fault of the reference server, whether the suites noticed it, and what else broke;
+for each variant (a legal liberty of the server), the rules whose verdict it changed (``specificity_rate``: the share
+of variants that changed nothing, or for an unmounted area exactly its rules to ``unsupported``)."""
 
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ MUTANTS_SCHEMA = "rulebook.mutants/1"
 FILE_NAME = "mutants.json"
 
 
-def write_mutants(report_dir: Path, mutants: Sequence[Mapping[str, Any]], *, run: Mapping[str, Any]) -> Path:
+def write_mutants(report_dir: Path, mutants: Sequence[Mapping[str, Any]], *, run: Mapping[str, Any],
+                  variants: Sequence[Mapping[str, Any]] = ()) -> Path:
     detected = sum(1 for mutant in mutants if mutant["detected"])
     precise = sum(1 for mutant in mutants if mutant["detected"] and not mutant["other_rules_failed"])
+    specific = sum(1 for variant in variants if variant["specific"])
     document = {
         "schema": MUTANTS_SCHEMA,
         "run": dict(run),
@@ -24,7 +28,9 @@ def write_mutants(report_dir: Path, mutants: Sequence[Mapping[str, Any]], *, run
         "detection_rate": round(detected / len(mutants), 4) if mutants else None,
         "precise": precise,
         "precision_rate": round(precise / detected, 4) if detected else None,
+        "specificity_rate": round(specific / len(variants), 4) if variants else None,
         "mutants": list(mutants),
+        "variants": list(variants),
     }
     path = report_dir / FILE_NAME
     write_atomically(path, json.dumps(document, indent=2) + "\n")

@@ -11,14 +11,16 @@ from openai_rulebook.server.clock import Clock
 from openai_rulebook.server.handlers import install_handlers
 from openai_rulebook.server.routes import ROUTERS
 from openai_rulebook.server.state import ServerState
+from openai_rulebook.server.variant_layer import VariantLayer
 
 
-def create_app(faults: Iterable[str] = (), clock: Clock | None = None, seed: int = 0) -> FastAPI:
-    """A fresh, empty, in-memory server; its state (faults, clock, objects) is at ``app.state.rulebook``.
+def create_app(faults: Iterable[str] = (), clock: Clock | None = None, seed: int = 0,
+               variants: Iterable[str] = ()) -> FastAPI:
+    """A fresh, empty, in-memory server; its state (faults, variants, clock, objects) is at ``app.state.rulebook``.
 
-    An unknown fault name raises ``CatalogError``. The clock defaults to ``FrozenClock(1735689600)``.
+    An unknown fault or variant name raises ``CatalogError``. The clock defaults to ``FrozenClock(1735689600)``.
     """
-    state = ServerState(faults=faults, clock=clock, seed=seed)
+    state = ServerState(faults=faults, clock=clock, seed=seed, variants=variants)
     # no docs or schema routes, and no slash redirects: the server answers what OpenAI answers, nothing more
     app = FastAPI(
         title="openai-rulebook reference server",
@@ -29,13 +31,14 @@ def create_app(faults: Iterable[str] = (), clock: Clock | None = None, seed: int
     )
     app.state.rulebook = state
     install_handlers(app)
+    app.add_middleware(VariantLayer)
     for router in ROUTERS:
         app.include_router(router, prefix="/v1", dependencies=[Depends(require_api_key)])
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, faults: Iterable[str] = ()) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000, faults: Iterable[str] = (), variants: Iterable[str] = ()) -> None:
     """Run the reference server with uvicorn until interrupted."""
     import uvicorn  # only the CLI needs it
 
-    uvicorn.run(create_app(faults=faults), host=host, port=port)
+    uvicorn.run(create_app(faults=faults, variants=variants), host=host, port=port)

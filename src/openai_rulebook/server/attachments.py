@@ -21,6 +21,7 @@ from openai_rulebook.server.chunking import render as render_chunking
 from openai_rulebook.server.faults import Fault, Rules, register
 from openai_rulebook.server.state import Collection
 from openai_rulebook.server.stored_files import StoredFile
+from openai_rulebook.server.variants import Variant, register_variant
 
 #: the processing rule: in_progress, then completed or failed, never back
 PROCESSING = "vector_store_files.processing"
@@ -34,6 +35,12 @@ SEARCHABLE_EXTENSIONS = frozenset(
     ".c .cpp .cs .css .doc .docx .go .html .java .js .json .md .pdf .php .pptx .py .rb .sh .tex .ts .txt".split()
 )
 
+REATTACH_EXISTING = "vector_store_files.reattach_existing"
+register_variant(
+    Variant(REATTACH_EXISTING,
+            description="attaching a file already attached returns the existing attachment unchanged (its "
+                        "attributes, chunking and time are not replaced)"),
+)
 
 FILE_LIMITS = "files.assistants_file_limits"
 register(
@@ -160,7 +167,13 @@ def attach(
     rules: Rules,
     batch_id: str | None = None,
 ) -> VectorStoreFile:
-    """Attach ``stored``; attaching a file already in the store starts it over (new time, attributes, batch)."""
+    """Attach ``stored``; attaching a file already in the store starts it over (new time, attributes, batch).
+
+    Under the ``vector_store_files.reattach_existing`` variant the existing attachment is returned unchanged.
+    """
+    existing = files.get(stored.id)
+    if existing is not None and rules.variants.choose(REATTACH_EXISTING, False, True):
+        return existing
     text = None
     if stored.content is not None:
         try:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from typing import Protocol
+
+from openai_rulebook.server.variants import Variant, Variants, register_variant
 
 #: 2025-01-01T00:00:00Z, the moment a default reference server lives in
 DEFAULT_EPOCH = 1735689600
@@ -19,26 +22,67 @@ class Clock(Protocol):
         """Return to the time the clock started at."""
         ...
 
+    def tick(self, millis: int) -> None:
+        """Let a little virtual time pass (variants that move the clock per request use it)."""
+        ...
+
 
 class FrozenClock:
-    """A clock that stands still until told to move, so created_at values never depend on the wall clock."""
+    """A clock that stands still until told to move, so created_at values never depend on the wall clock.
+
+    It keeps milliseconds, so that a variant can let a little virtual time pass per request (``tick``) while
+    ``now()`` still reads whole seconds, as the API's timestamps do.
+    """
 
     def __init__(self, start: int = DEFAULT_EPOCH) -> None:
         self.start = start
-        self._now = start
+        self._millis = 0  # since start
 
     def now(self) -> int:
-        return self._now
+        return self.start + self._millis // 1000
 
     def advance(self, seconds: int) -> int:
         """Move forward by ``seconds`` and return the new time."""
         if seconds < 0:
             raise ValueError(f"a clock only moves forward; advance() got {seconds}")
-        self._now += seconds
-        return self._now
+        self._millis += seconds * 1000
+        return self.now()
+
+    def tick(self, millis: int) -> None:
+        """Let ``millis`` milliseconds of virtual time pass (never a real sleep)."""
+        if millis < 0:
+            raise ValueError(f"a clock only moves forward; tick() got {millis}")
+        self._millis += millis
 
     def reset(self) -> None:
-        self._now = self.start
+        self._millis = 0
 
     def __repr__(self) -> str:
-        return f"FrozenClock(start={self.start}, now={self._now})"
+        return f"FrozenClock(start={self.start}, now={self.now()}, millis={self._millis % 1000})"
+
+
+# -- variants of time ---------------------------------------------------------------------------------------------
+REAL_SECONDS_TIES = "clock.real_seconds_ties"
+VIRTUAL_DELAY = "delay.virtual"
+#: how far a ``clock.real_seconds_ties`` clock moves per request: several requests share a second, as live
+TIE_TICK_MILLIS = 300
+
+register_variant(
+    Variant(REAL_SECONDS_TIES,
+            description=f"the clock moves {TIE_TICK_MILLIS} ms per request (timestamps stay whole seconds, so objects "
+                        "created back to back share a created_at), and lists give equal created_at in reverse "
+                        "creation order"),
+    Variant(VIRTUAL_DELAY,
+            description="every request takes 50-200 ms of virtual time (deterministic per seed and request number), "
+                        "so processing and lifecycles move on between a test's requests; nothing really sleeps"),
+)
+
+
+def request_millis(variants: Variants, seed: int, number: int) -> int:
+    """The virtual time request ``number`` (since reset) takes under the active variants; 0 with none of them."""
+    variants.note(REAL_SECONDS_TIES)  # they act on every request: every timestamp and lifecycle may move
+    variants.note(VIRTUAL_DELAY)
+    millis = TIE_TICK_MILLIS if REAL_SECONDS_TIES in variants else 0
+    if VIRTUAL_DELAY in variants:
+        millis += random.Random(seed * 1_000_003 + number).randint(50, 200)
+    return millis

@@ -23,6 +23,7 @@ from fastapi import Depends, Request
 
 from openai_rulebook.errors import CatalogError
 from openai_rulebook.server.errors import APIError
+from openai_rulebook.server.variants import Variants
 
 T = TypeVar("T")
 
@@ -76,16 +77,21 @@ def check_fault_names(names: Iterable[str]) -> set[str]:
 class Rules:
     """The catalog rules one request is served under: all of them, minus those an active fault breaks."""
 
-    def __init__(self, broken: Iterable[str] = (), consulted: set[str] | None = None) -> None:
+    def __init__(self, broken: Iterable[str] = (), consulted: set[str] | None = None,
+                 variants: Variants | None = None) -> None:
         #: ids of the rules the active faults break
         self.broken = frozenset(broken)
-        #: where to note every rule this request was judged by: a fault campaign runs, for each fault, only the
-        #: tests during which the server consulted the rule the fault breaks (nothing else can behave differently)
+        #: where to note every rule whose fault would change this request's answer: a fault campaign runs, for each
+        #: fault, only the tests in which some request would have been answered differently (no other test can
+        #: tell), so a rule is noted only where its fault would act, not wherever it is looked at
         self._consulted = consulted if consulted is not None else set()
+        #: the legal liberties this request is served with (see ``variants.py``)
+        self.variants = variants if variants is not None else Variants(acting=self._consulted)
 
     @classmethod
-    def with_faults(cls, names: Iterable[str], consulted: set[str] | None = None) -> Rules:
-        return cls((FAULTS[name].rule for name in check_fault_names(names)), consulted)
+    def with_faults(cls, names: Iterable[str], consulted: set[str] | None = None,
+                    variants: Variants | None = None) -> Rules:
+        return cls((FAULTS[name].rule for name in check_fault_names(names)), consulted, variants)
 
     def enforce(
         self,
@@ -99,7 +105,8 @@ class Rules:
         code: str | None = None,
     ) -> None:
         """Reject the request with ``APIError(status, message, param=..., code=...)`` unless it obeys ``rule``."""
-        self._consulted.add(rule)
+        if ok != broken_ok:
+            self._consulted.add(rule)
         if not (broken_ok if rule in self.broken else ok):
             raise APIError(status, message, param=param, code=code)
 
@@ -116,14 +123,15 @@ class Rules:
 
     def behaviour(self, rule: str, normal: T, faulty: T) -> T:
         """``normal`` while ``rule`` holds, ``faulty`` when a fault breaks it."""
-        self._consulted.add(rule)
+        if normal != faulty:
+            self._consulted.add(rule)
         return faulty if rule in self.broken else normal
 
 
 def rules_for(request: Request) -> Rules:
     """The rules of the app serving ``request``: faults are read from its state, never from a global."""
     state = request.app.state.rulebook
-    return Rules.with_faults(state.faults, state.consulted)
+    return Rules.with_faults(state.faults, state.consulted, Variants(state.variants, state.consulted))
 
 
 async def _rules(request: Request) -> Rules:

@@ -11,8 +11,10 @@ from starlette.exceptions import HTTPException
 
 from openai_rulebook.server.errors import APIError
 from openai_rulebook.server.faults import Fault, register, rules_for
+from openai_rulebook.server.variants import Variant, register_variant
 
 ENVELOPE = "errors.envelope"
+REWORDED = "errors.reworded"
 
 register(
     Fault(
@@ -20,6 +22,11 @@ register(
         rule=ENVELOPE,
         description="4xx bodies are FastAPI's {'detail': message} instead of the error envelope; statuses unchanged",
     ),
+)
+
+register_variant(
+    Variant(REWORDED, description="error messages say something else, and codes are other ones (or null); "
+                                  "statuses, types and params unchanged"),
 )
 
 #: OpenAI's ``code`` for a few kinds of validation error (pydantic's error type -> code); others get ``invalid_value``
@@ -32,11 +39,19 @@ _VALIDATION_CODES = {
 
 
 def error_response(request: Request, error: APIError) -> JSONResponse:
-    """Render ``error``; the one place the envelope rule is applied."""
+    """Render ``error``; the one place the envelope rule and the wording of errors are applied."""
+    rules = rules_for(request)
+    error = rules.variants.choose(REWORDED, error, _reworded(error))
     body: dict[str, Any] = error.envelope()
     if 400 <= error.status < 500:
-        body = rules_for(request).behaviour(ENVELOPE, body, {"detail": error.message})
+        body = rules.behaviour(ENVELOPE, body, {"detail": error.message})
     return JSONResponse(body, status_code=error.status, headers=error.headers)
+
+
+def _reworded(error: APIError) -> APIError:
+    """The same refusal in other words: the docs promise statuses and params, not texts or codes."""
+    return APIError(error.status, f"Request refused ({error.status}); see the documentation.", param=error.param,
+                    code=None if error.code else "refused", type=error.type, headers=error.headers)
 
 
 def validation_error(exc: RequestValidationError) -> APIError:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from openai_rulebook.server.clock import REAL_SECONDS_TIES
 from openai_rulebook.server.errors import APIError
 from openai_rulebook.server.faults import Rules
 from openai_rulebook.server.state import Stored
@@ -102,6 +103,9 @@ def list_page(
         code="invalid_value",
         message=f"Invalid 'order': expected one of 'asc', 'desc', but got {order!r} instead.",
     )
+    # equal created_at may come in any order: a variant lists them newest first (sorted() is stable)
+    oldest_first = rules.variants.choose(REAL_SECONDS_TIES, list(oldest_first),
+                                         sorted(reversed(oldest_first), key=lambda item: item.created_at))
     items = list(oldest_first) if order == "asc" else list(reversed(oldest_first))
     positions = {item.id: index for index, item in enumerate(items)}
 

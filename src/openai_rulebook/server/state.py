@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from openai_rulebook.server.clock import Clock, FrozenClock
 from openai_rulebook.server.faults import check_fault_names
 from openai_rulebook.server.ids import IdSequence
+from openai_rulebook.server.variants import check_variant_names
 
 
 class Stored(Protocol):
@@ -52,9 +53,16 @@ class Collection(Generic[S]):
 class ServerState:
     """The state of one app, at ``app.state.rulebook``; a test round starts from ``reset()``."""
 
-    def __init__(self, faults: Iterable[str] = (), clock: Clock | None = None, seed: int = 0) -> None:
+    def __init__(self, faults: Iterable[str] = (), clock: Clock | None = None, seed: int = 0,
+                 variants: Iterable[str] = ()) -> None:
         #: names of the active faults; change it with ``set_faults`` to have names checked
         self.faults: set[str] = check_fault_names(faults)
+        #: names of the active variants (legal liberties, see ``variants.py``); change it with ``set_variants``
+        self.variants: set[str] = check_variant_names(variants)
+        #: the URL paths of objects deleted since ``reset()`` (a variant answers their second DELETE differently)
+        self.deleted_paths: set[str] = set()
+        #: how many requests were served since ``reset()``: variants draw their virtual delays from it
+        self.requests = 0
         #: the rules requests were judged by since the set was last cleared (see ``Rules``)
         self.consulted: set[str] = set()
         self.clock: Clock = clock if clock is not None else FrozenClock()
@@ -72,16 +80,26 @@ class ServerState:
         self.faults.clear()
         self.faults.update(wanted)
 
+    def set_variants(self, names: Iterable[str]) -> None:
+        """Replace the active variants; an unknown name is a ``CatalogError`` and leaves them unchanged."""
+        wanted = check_variant_names(names)
+        self.variants.clear()
+        self.variants.update(wanted)
+
     def reset(self) -> None:
-        """Forget every object and restart ids and clock: the same seed gives the same ids again. Faults stay."""
+        """Forget every object and restart ids and clock: the same seed gives the same ids again. Faults and
+        variants stay."""
         for collection in self._collections.values():
             collection.clear()
         self.ids.reset()
         self.clock.reset()
+        self.deleted_paths.clear()
+        self.requests = 0
 
     def __repr__(self) -> str:
         sizes = {kind: len(objects) for kind, objects in self._collections.items()}
-        return f"ServerState(seed={self.seed}, faults={sorted(self.faults)}, clock={self.clock!r}, objects={sizes})"
+        return (f"ServerState(seed={self.seed}, faults={sorted(self.faults)}, variants={sorted(self.variants)}, "
+                f"clock={self.clock!r}, objects={sizes})")
 
 
 async def state_for(request: Request) -> ServerState:

@@ -240,6 +240,41 @@ NULL_DRIFT_GAPS: tuple[KnownGap, ...] = (
     ),
 )
 
+def _response_only_closed_objects(editor: SpecEditor) -> list[str]:
+    """Drop ``additionalProperties: false`` from component schemas that only responses use (never a request)."""
+    root = editor.root
+
+    def reachable(starts: list[Any]) -> set[str]:
+        names: set[str] = set()
+        stack = list(starts)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                    name = ref.rsplit("/", 1)[1]
+                    if name not in names:
+                        names.add(name)
+                        stack.append(root["components"]["schemas"].get(name))
+                stack.extend(value for key, value in node.items() if key != "$ref")
+        return names
+
+    operations = [op for item in root.get("paths", {}).values() for op in item.values() if isinstance(op, dict)]
+    requests = reachable([[op.get("requestBody"), op.get("parameters")] for op in operations])
+    responses = reachable([[r for status, r in (op.get("responses") or {}).items() if str(status).startswith("2")]
+                           for op in operations])
+    changed = []
+    for name in sorted(responses - requests):
+        schema = root["components"]["schemas"].get(name)
+        if isinstance(schema, dict) and schema.get("additionalProperties") is False:
+            parts = ("components", "schemas", name)
+            editor.set(parts, _without(schema, "additionalProperties"))
+            changed.append(pointer(parts))
+    return changed
+
+
 KNOWN_GAPS: tuple[KnownGap, ...] = (
     KnownGap(
         id="list-page-null-cursor-ids",
@@ -318,4 +353,13 @@ KNOWN_GAPS: tuple[KnownGap, ...] = (
         evidence=(f"vector_stores.jsonl {_DOTNET_FILE_BATCH} seq 4",),
     ),
     *NULL_DRIFT_GAPS,
+    KnownGap(
+        id="new-response-members",
+        reason=(
+            "OpenAI adds members to response objects without notice (its changelog lists them as backwards-"
+            "compatible changes), so a response object the spec closes with additionalProperties: false "
+            "(VectorStoreSearchResultsPage, ...) may carry more. Closed schemas no request uses are opened."
+        ),
+        apply=_response_only_closed_objects,
+    ),
 )
