@@ -128,10 +128,11 @@ def coverage(catalog_path: Path, *, seeds: Path | None = None, suites: Path) -> 
 
 
 def print_coverage(report: CoverageReport) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    from openai_rulebook.reporting.summary import summary_console
+
+    console = summary_console()
     data = report.as_dict()
     sections = Table(title=f"Seed rules cited, per rulebook section ({report.catalog.path})", title_justify="left")
     sections.add_column("section")
