@@ -1,70 +1,164 @@
-"""The ``rulebook`` command: catalog coverage, runs, the reference server and fault campaigns."""
+"""rulebook: contract tests and compliance reports for the OpenAI HTTP API, one documented rule at a time.
+
+commands:
+  rulebook run        run the suites against a target; writes REPORT_DIR/compliance.json
+  rulebook catalog    what the catalog covers; --check gates on it
+  rulebook serve      run the bundled reference server (optionally with faults on)
+  rulebook mutants    the fault campaign: the suites once per reference-server fault
+
+exit codes (every command):
+  0  every rule that was checked passed (catalog --check: no problem found)
+  1  a rule failed (catalog --check: a problem found; mutants: a fault missed or imprecise)
+  2  usage or input error: a bad option, a missing file, an unwritable report directory, incomplete cassettes
+  3  the harness erred
+  4  nothing conclusive: the target did not answer, or no rule could be judged
+  130 interrupted (Ctrl-C)
+
+Run 'rulebook COMMAND --help' for the options of a command.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, NoReturn
 
-from openai_rulebook import __version__
-from openai_rulebook.errors import RulebookError
+from openai_rulebook import __version__, exits
+from openai_rulebook.errors import RulebookError, UsageError
 
 DEFAULT_CATALOG = "specs/rules.yaml"
 DEFAULT_SUITES = "suites"
+DEFAULT_REPORT_DIR = "reports"
+INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the one error prefix of the convention, and descriptions printed as written."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(exits.USAGE, f"{exits.error_line(message)} (see '{self.prog} --help')\n")
 
 
 def _parser() -> argparse.ArgumentParser:
     from openai_rulebook.plugin.targets import SOURCES, TARGETS
 
-    parser = argparse.ArgumentParser(prog="rulebook", description=__doc__)
+    parser = _Parser(prog="rulebook", description=__doc__)
     parser.add_argument("--version", action="version", version=f"openai-rulebook {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
-    catalog = commands.add_parser("catalog", help="print the catalog's coverage; --check to gate on it")
-    catalog.add_argument("--catalog", default=DEFAULT_CATALOG, help=f"the catalog (default {DEFAULT_CATALOG})")
-    catalog.add_argument("--seeds", default=None, help="the seed rulebook TSV (default: the catalog's seeds_file)")
-    catalog.add_argument("--suites", default=DEFAULT_SUITES, help=f"the suites directory (default {DEFAULT_SUITES})")
+    catalog = commands.add_parser(
+        "catalog", help="print the catalog's coverage; --check to gate on it",
+        description="Print what the catalog covers: seeds cited per rulebook section, rules per kind and tier, "
+                    "tests and faults per rule.\nWith --check: exit 1 on a problem, 2 when the catalog cannot load.")
+    catalog.add_argument("--catalog", default=DEFAULT_CATALOG, metavar="PATH",
+                         help=f"the catalog (default: {DEFAULT_CATALOG})")
+    catalog.add_argument("--seeds", default=None, metavar="PATH",
+                         help="the seed rulebook TSV (default: the catalog's seeds_file)")
+    catalog.add_argument("--suites", default=DEFAULT_SUITES, metavar="DIR",
+                         help=f"the suites directory (default: {DEFAULT_SUITES})")
     catalog.add_argument("--check", action="store_true",
-                         help="exit 1 on an uncited seed, a test or fault naming an unknown rule; exit 2 when the "
-                              "catalog does not load (a duplicate id, a bad entry)")
+                         help="exit 1 on an uncited seed, a suite test naming no rule or an unknown one, a fault "
+                              "naming an unknown rule; exit 2 when the catalog does not load (a duplicate id, a bad "
+                              "entry) (default: off)")
     catalog.add_argument("--require-tests", action="store_true",
-                         help="with --check: also exit 1 on a checkable rule no test checks")
-    catalog.add_argument("--json", action="store_true", help="print the coverage as JSON")
+                         help="with --check: also exit 1 on a checkable rule no test checks (default: off)")
+    catalog.add_argument("--json", action="store_true", help="print the coverage as JSON (default: tables)")
 
-    def run_options(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--suites", default=DEFAULT_SUITES, help=f"the suites directory (default {DEFAULT_SUITES})")
-        sub.add_argument("--report-dir", default="reports", help="where reports go (default reports)")
-        sub.add_argument("pytest_args", nargs=argparse.REMAINDER,
+    def suite_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--suites", default=DEFAULT_SUITES, metavar="DIR",
+                         help=f"the suites directory (default: {DEFAULT_SUITES})")
+        sub.add_argument("--report-dir", default=DEFAULT_REPORT_DIR, metavar="DIR",
+                         help=f"where reports go; checked writable before anything runs "
+                              f"(default: {DEFAULT_REPORT_DIR})")
+        sub.add_argument("--catalog", default=None, metavar="PATH",
+                         help=f"the catalog (default: ini rulebook_catalog, else {DEFAULT_CATALOG})")
+        sub.add_argument("--spec", default=None, metavar="PATH",
+                         help="the official OpenAPI spec for the response-schema checks; must exist (default: "
+                              "$RULEBOOK_SPEC, else ini rulebook_spec; if that default is absent the checks are "
+                              "off, and the run says so)")
+        sub.add_argument("pytest_args", nargs=argparse.REMAINDER, metavar="-- PYTEST_ARGS",
                          help="after --: more pytest options (-k, -x, --junitxml=..., --alluredir=...)")
 
-    run = commands.add_parser("run", help="run the suites against a target and write DIR/compliance.json")
-    run.add_argument("--target", choices=TARGETS, default="reference")
-    run.add_argument("--record-from", choices=SOURCES, default=None)
-    run.add_argument("--base-url", default=None)
-    run.add_argument("--api-key-env", default=None)
-    run.add_argument("--cassette-dir", default=None)
-    run.add_argument("--tiers", default=None)
-    run.add_argument("--fault", action="append", default=[])
-    run.add_argument("--variant", action="append", default=[])
-    run.add_argument("--explore", action="store_true", help="let hypothesis draw new values each run")
-    run_options(run)
+    run = commands.add_parser(
+        "run", help="run the suites against a target and write REPORT_DIR/compliance.json",
+        description="Run the suites against a target, print a verdict per rule and write REPORT_DIR/compliance.json."
+                    "\nBefore any test: the options, the report directory, the spec, the cassettes (replay) and "
+                    "whether the target answers (url, live) are checked.")
+    run.add_argument("--target", default="reference", metavar="TARGET",
+                     help=f"where requests go: {', '.join(TARGETS)} (default: reference, the bundled server)")
+    run.add_argument("--record-from", default=None, metavar="SOURCE",
+                     help=f"with --target record: whose answers are recorded, {', '.join(SOURCES)} "
+                          "(default: reference)")
+    run.add_argument("--base-url", default=None, metavar="URL",
+                     help="with --target url (or --record-from url): the API's base URL, e.g. "
+                          "http://127.0.0.1:8000/v1 (default: none)")
+    run.add_argument("--api-key-env", default=None, metavar="NAME",
+                     help="environment variable holding the API key (default: OPENAI_API_KEY)")
+    run.add_argument("--cassette-dir", default=None, metavar="DIR",
+                     help="cassette set to record into or replay from (default: cassettes/<source>)")
+    run.add_argument("--tiers", default=None, metavar="TIER,…",
+                     help="tiers to run, comma-separated (default: all but heavy on the reference server, "
+                          "free,cheap elsewhere)")
+    run.add_argument("--areas", default=None, metavar="AREA,…",
+                     help="only the tests of rules in these API areas, e.g. files,uploads; the others' rules are "
+                          "reported skipped (default: all areas)")
+    run.add_argument("--fault", action="append", default=[], metavar="NAME",
+                     help="switch on a fault of the reference server, repeatable (default: none; "
+                          "'rulebook serve --list-faults' lists them)")
+    run.add_argument("--variant", action="append", default=[], metavar="NAME",
+                     help="switch on a variant of the reference server (a legal liberty the suites must not "
+                          "notice), repeatable (default: none; 'rulebook serve --list-variants' lists them)")
+    run.add_argument("--explore", action="store_true",
+                     help="let hypothesis draw new values each run (default: derandomized, repeatable)")
+    suite_options(run)
 
-    mutants = commands.add_parser("mutants", help="run the suites once per reference-server fault, then variant")
-    mutants.add_argument("--select", default=None,
-                         help="only faults and variants whose name (or a fault's rule) contains this text")
-    run_options(mutants)
+    mutants = commands.add_parser(
+        "mutants", help="run the suites once per reference-server fault and variant; write REPORT_DIR/mutants.json",
+        description="The two-sided campaign: the suites once without faults, then once per reference-server fault "
+                    "(each must fail its rule and no other) and once per variant (none may change a verdict). "
+                    "\nExit 1 when a fault is missed or fails another rule, a variant changes a verdict, or a rule "
+                    "fails without faults.")
+    mutants.add_argument("--select", default=None, metavar="TEXT",
+                         help="only faults and variants whose name (or a fault's rule) contains TEXT "
+                              "(default: all)")
+    suite_options(mutants)
 
-    serve = commands.add_parser("serve", help="run the reference server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--fault", action="append", default=[], help="switch on a fault (repeatable)")
-    serve.add_argument("--list-faults", action="store_true", help="print the faults and the rules they break")
-    serve.add_argument("--variant", action="append", default=[],
-                       help="switch on a variant, a legal liberty the suites must not notice (repeatable)")
-    serve.add_argument("--list-variants", action="store_true", help="print the variants and what they change")
+    serve = commands.add_parser("serve", help="run the reference server",
+                                description="Run the bundled reference server (in memory) until interrupted.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument("--fault", action="append", default=[], metavar="NAME",
+                       help="switch on a fault, repeatable (default: none)")
+    serve.add_argument("--list-faults", action="store_true",
+                       help="print the faults and the rules they break, one a line, and exit (default: off)")
+    serve.add_argument("--variant", action="append", default=[], metavar="NAME",
+                       help="switch on a variant, a legal liberty the suites must not notice, repeatable "
+                            "(default: none)")
+    serve.add_argument("--list-variants", action="store_true",
+                       help="print the variants and what they change, one a line, and exit (default: off)")
     return parser
+
+
+def _pytest_code(code: int) -> int:
+    """pytest's own exit codes, in the convention of ``exits`` (for what the plugin did not decide)."""
+    import pytest
+
+    return {
+        pytest.ExitCode.OK: exits.OK,
+        pytest.ExitCode.TESTS_FAILED: exits.RULE_FAILED,
+        pytest.ExitCode.INTERRUPTED: INTERRUPTED,
+        pytest.ExitCode.INTERNAL_ERROR: exits.HARNESS,
+        pytest.ExitCode.USAGE_ERROR: exits.USAGE,
+        pytest.ExitCode.NO_TESTS_COLLECTED: exits.NOTHING_CONCLUSIVE,
+    }.get(code, exits.HARNESS)
 
 
 def _pytest(args: argparse.Namespace, extra: list[str]) -> int:
@@ -72,16 +166,33 @@ def _pytest(args: argparse.Namespace, extra: list[str]) -> int:
 
     suites = Path(args.suites)
     if not suites.is_dir():
-        raise RulebookError(f"no suites directory at {suites.resolve()}; run from the project root or pass --suites")
+        raise UsageError(f"--suites {args.suites}: no such directory ({suites.resolve()}); run from the project "
+                         "root or pass --suites")
+    for option in ("catalog", "spec"):
+        value = getattr(args, option)
+        if value:
+            extra = [*extra, f"--{option}", value]
     passthrough = [arg for arg in args.pytest_args if arg != "--"]
     # the CLI imported the package before pytest could rewrite its asserts; the suites' own asserts are rewritten
     quiet = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    return int(pytest.main([str(suites), "-p", "no:cacheprovider", *quiet, *extra, *passthrough]))
+    from openai_rulebook.plugin.plugin import EXIT_CODE
+
+    class Outcome:  # sees the session's config, to read the exit code the rulebook plugin decided, if it did
+        config: pytest.Config | None = None
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_cmdline_main(self, config: pytest.Config) -> None:
+            self.config = config
+
+    outcome = Outcome()
+    code = int(pytest.main([str(suites), "-p", "no:cacheprovider", *quiet, *extra, *passthrough], plugins=[outcome]))
+    decided = outcome.config.stash.get(EXIT_CODE, None) if outcome.config is not None else None
+    return decided if decided is not None else _pytest_code(code)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     extra = ["--target", args.target, "--report-dir", args.report_dir]
-    for option in ("record_from", "base_url", "api_key_env", "cassette_dir", "tiers"):
+    for option in ("record_from", "base_url", "api_key_env", "cassette_dir", "tiers", "areas"):
         value = getattr(args, option)
         if value:
             extra += [f"--{option.replace('_', '-')}", value]
@@ -89,15 +200,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     extra += [arg for variant in args.variant for arg in ("--variant", variant)]
     if args.explore:
         extra.append("--explore")
-    code = _pytest(args, extra)
     report = Path(args.report_dir) / "compliance.json"
-    if code in (0, 1) and report.is_file():
+    before = report.stat().st_mtime_ns if report.is_file() else None
+    code = _pytest(args, extra)
+    # only a report this run wrote: an old one would describe another run
+    if report.is_file() and report.stat().st_mtime_ns != before:
         from openai_rulebook.reporting import print_summary
 
         document = json.loads(report.read_text(encoding="utf-8"))
         print_summary(document)
-        if document["summary"].get("fail") or document["summary"].get("error"):
-            return max(code, 1)
     return code
 
 
@@ -110,19 +221,25 @@ def cmd_mutants(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from openai_rulebook.server import FAULTS, VARIANTS, serve
-    from openai_rulebook.server.variants import check_variant_names
 
     if args.list_faults:
         for fault in FAULTS.values():
             print(f"{fault.name}\t{fault.rule}\t{fault.description}")
-        return 0
+        return exits.OK
     if args.list_variants:
         for variant in VARIANTS.values():
             print(f"{variant.name}\t{variant.description}")
-        return 0
-    check_variant_names(args.variant)
+        return exits.OK
+    for name in args.fault:
+        if name not in FAULTS:
+            raise UsageError(f"--fault {name!r} is not a fault of the reference server"
+                             f"{exits.nearest(name, FAULTS)} ('rulebook serve --list-faults' lists them)")
+    for name in args.variant:
+        if name not in VARIANTS:
+            raise UsageError(f"--variant {name!r} is not a variant of the reference server"
+                             f"{exits.nearest(name, VARIANTS)} ('rulebook serve --list-variants' lists them)")
     serve(host=args.host, port=args.port, faults=tuple(args.fault), variants=tuple(args.variant))
-    return 0
+    return exits.OK
 
 
 def cmd_catalog(args: argparse.Namespace) -> int:
@@ -134,11 +251,11 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     else:
         print_coverage(report)
     if not args.check:
-        return 0
+        return exits.OK
     problems = report.problems(require_tests=args.require_tests)
     for problem in problems:
-        print(f"error: {problem}", file=sys.stderr)
-    return 1 if problems else 0
+        print(exits.error_line(problem), file=sys.stderr)
+    return exits.RULE_FAILED if problems else exits.OK
 
 
 COMMANDS = {"run": cmd_run, "mutants": cmd_mutants, "serve": cmd_serve, "catalog": cmd_catalog}
@@ -149,8 +266,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except RulebookError as exc:
-        print(f"rulebook: {exc}", file=sys.stderr)
-        return 2
+        print(exits.error_line(str(exc)), file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        # the reader went away (rulebook serve --list-faults | head): end quietly, and let Python's own flush at
+        # exit write into nothing rather than raise again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return exits.OK
+    except KeyboardInterrupt:
+        return INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,6 +13,7 @@ import pytest
 
 from openai_rulebook.catalog import KINDS, TIERS, Catalog, Seed, load_catalog, load_seeds
 from openai_rulebook.errors import CatalogError
+from openai_rulebook.exits import nearest
 
 
 class _RuleCollector:
@@ -87,7 +88,9 @@ class CoverageReport:
                  for seed_id, seed in self.seeds.items() if seed_id not in self.cited]
         found += [f"{catalog.where(rule_ids[0])}: rule {rule_ids[0]!r} cites {seed_id}, which is not in the seed file"
                   for seed_id, rule_ids in self.cited.items() if seed_id not in self.seeds]
-        found += [f"test {nodeid} names unknown rule {rule_id!r}"
+        found += [f"test {nodeid} names no rule: a suite test must say what it checks with @pytest.mark.rule(...)"
+                  for nodeid, ids in self.tests.items() if not ids]
+        found += [f"test {nodeid} names unknown rule {rule_id!r}{nearest(rule_id, (r.id for r in catalog.rules))}"
                   for nodeid, ids in self.tests.items() for rule_id in ids if rule_id not in catalog]
         found += [f"fault {name} names unknown rule {rule_id!r}"
                   for name, rule_id in self.faults.items() if rule_id not in catalog]
@@ -125,10 +128,11 @@ def coverage(catalog_path: Path, *, seeds: Path | None = None, suites: Path) -> 
 
 
 def print_coverage(report: CoverageReport) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    from openai_rulebook.reporting.summary import summary_console
+
+    console = summary_console()
     data = report.as_dict()
     sections = Table(title=f"Seed rules cited, per rulebook section ({report.catalog.path})", title_justify="left")
     sections.add_column("section")

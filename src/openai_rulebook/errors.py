@@ -2,11 +2,14 @@
 
     AssertionError
      └── RuleViolation          the API broke a catalog rule: a verdict of *fail* for that rule
-    RulebookError               the harness cannot do its job: never a verdict, always a stop
-     ├── CatalogError           specs/rules.yaml (or a marker, a fault) is wrong
-     ├── UsageError             a bad option or combination of options
-     ├── TargetError            the target cannot be used (no key for live, ...)
-     └── CassetteError          a cassette is missing or corrupt in replay
+    RulebookError               the harness cannot do its job: never a verdict, always a stop (exit 3)
+     ├── CatalogError           specs/rules.yaml (or a marker, a fault) is wrong (exit 2)
+     ├── UsageError             a bad option or combination of options (exit 2)
+     ├── TargetError            the target cannot be used (no key for live, ...) (exit 2)
+     │   └── TargetUnreachable  the target does not answer at all: nothing can be checked (exit 4)
+     └── CassetteError          a cassette is missing or corrupt in replay (exit 2)
+
+Each carries the exit code of the convention in ``exits`` as ``exit_code``.
     pytest.skip.Exception
      ├── Inconclusive           the API could not be asked (network, 429, 5xx after retries, a failed
      │                          precondition): a verdict of *inconclusive*, never a pass and never a fail
@@ -36,21 +39,37 @@ class RuleViolation(AssertionError):
 class RulebookError(Exception):
     """A harness error: the run stops; the message says what to fix."""
 
+    exit_code = 3
+
 
 class CatalogError(RulebookError):
     """The catalog, a rule marker or a fault is invalid."""
+
+    exit_code = 2
 
 
 class UsageError(RulebookError):
     """An option or a combination of options is invalid."""
 
+    exit_code = 2
+
 
 class TargetError(RulebookError):
     """The chosen target cannot be used as configured."""
 
+    exit_code = 2
+
+
+class TargetUnreachable(TargetError):
+    """The target did not answer the preflight request: a run against it could check nothing."""
+
+    exit_code = 4
+
 
 class CassetteError(RulebookError):
     """A cassette needed for replay is missing or unreadable."""
+
+    exit_code = 2
 
 
 class Inconclusive(pytest.skip.Exception):

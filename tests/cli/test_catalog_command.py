@@ -62,7 +62,7 @@ def test_require_tests_fails_on_a_checkable_rule_without_test(
     """``--require-tests`` also fails on a checkable rule no test checks (advisory rules need none)."""
     assert main(small.args("--check", "--require-tests")) == 1
     problems = capsys.readouterr().err.splitlines()
-    assert problems == [f"error: {small.catalog}:8: checkable rule 'demo.untested' has no test"]
+    assert problems == [f"rulebook: error: {small.catalog}:8: checkable rule 'demo.untested' has no test"]
 
 
 def test_without_check_problems_do_not_fail(small: Project) -> None:
@@ -101,3 +101,16 @@ def test_check_exits_2_on_a_duplicate_id(small: Project, capsys: pytest.CaptureF
     code = main(small.args("--check"))
     assert "duplicate id, first defined at line 3" in capsys.readouterr().err
     assert code == 2
+
+
+def test_check_fails_on_a_suite_test_without_a_rule_marker(small: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    """A suite test that names no rule fails ``--check`` (as it fails every run), naming the test."""
+    small.write("suites/test_more.py", "def test_unmarked():\n    pass\n")
+    assert main(small.args("--check")) == 1
+    assert "test_more.py::test_unmarked names no rule" in capsys.readouterr().err
+
+
+def test_a_rule_id_typo_gets_the_nearest_id(small: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    small.write("suites/test_more.py", "import pytest\n\n@pytest.mark.rule('demo.testd')\ndef test_more():\n    pass\n")
+    assert main(small.args("--check")) == 1
+    assert "names unknown rule 'demo.testd'; did you mean 'demo.tested'" in capsys.readouterr().err

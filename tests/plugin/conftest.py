@@ -8,11 +8,13 @@ suites copy ``suites/`` and ``specs/rules.yaml`` into a temporary project instea
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -205,16 +207,33 @@ class Campaign:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "openai_rulebook.cli", "mutants", "--report-dir", "mutants"],
                 cwd=self.root, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
                 preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
 
-    def result(self, timeout: float = 1200) -> tuple[int, str, dict[str, Any]]:
-        """Exit code, output and ``mutants.json`` of the finished campaign (it runs every test once per fault)."""
-        try:
-            code = self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            output = self.log.read_text(encoding="utf-8", errors="replace")
-            pytest.fail(f"the fault campaign did not finish within {timeout:.0f} s; so far it said:\n{output[-3000:]}")
+    def result(self, timeout: float = 1200, progress: Any = None) -> tuple[int, str, dict[str, Any]]:
+        """Exit code, output and ``mutants.json`` of the finished campaign (it runs every test once per fault).
+
+        ``progress`` (a callable) gets each line of the campaign's output as it comes, so that the wait is not silent.
+        """
+        deadline, shown = time.monotonic() + timeout, 0
+        while True:
+            try:
+                code = self.process.wait(1.0)
+            except subprocess.TimeoutExpired:
+                code = None
+            if progress is not None:
+                lines = self.log.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+                complete = [line for line in lines if line.endswith("\n")]
+                for line in complete[shown:]:
+                    progress(line.rstrip("\n"))
+                shown = len(complete)
+            if code is not None:
+                break
+            if time.monotonic() > deadline:
+                output = self.log.read_text(encoding="utf-8", errors="replace")
+                pytest.fail(f"the fault campaign did not finish within {timeout:.0f} s; so far it said:\n"
+                            f"{output[-3000:]}")
         output = self.log.read_text(encoding="utf-8", errors="replace")
         report = self.root / "mutants" / "mutants.json"
         document = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else {}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from openai_rulebook import exits
+
 from .conftest import TINY_INI, write_suite
 
 
 def test_unknown_rule_is_a_usage_error_naming_test_rule_and_catalog(project: pytest.Pytester) -> None:
-    """A test naming a rule the catalog lacks stops the run (exit 4) and says which test, which rule, which file."""
+    """A test naming a rule the catalog lacks stops the run (exit 2) and says which test, which rule, which file."""
     write_suite(project, """
         import pytest
 
@@ -21,13 +23,13 @@ def test_unknown_rule_is_a_usage_error_naming_test_rule_and_catalog(project: pyt
             pass
     """)
     result = project.runpytest("--report-dir", "out")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == exits.USAGE
     result.stderr.fnmatch_lines(["*suites/test_demo.py::test_unknown*'demo.no_such_rule'*rules.yaml*"])
     assert not (project.path / "out" / "compliance.json").exists()
 
 
 def test_unknown_rule_on_an_endpoint_test_is_a_usage_error_too(project: pytest.Pytester) -> None:
-    """Most suite tests run once per endpoint: an unknown rule there stops the run with exit 4 as well."""
+    """Most suite tests run once per endpoint: an unknown rule there stops the run with exit 2 as well."""
     write_suite(project, """
         import pytest
 
@@ -36,7 +38,7 @@ def test_unknown_rule_on_an_endpoint_test_is_a_usage_error_too(project: pytest.P
             pass
     """)
     result = project.runpytest()
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == exits.USAGE
     result.stderr.fnmatch_lines(["*test_per_endpoint*'demo.no_such_rule'*rules.yaml*"])
 
 
@@ -53,7 +55,7 @@ def test_suite_test_without_rule_marker_is_a_usage_error(project: pytest.Pyteste
             pass
     """)
     result = project.runpytest()
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == exits.USAGE
     result.stderr.fnmatch_lines(["*suites/test_demo.py::test_unmarked*must name the rule*"])
 
 
@@ -63,7 +65,7 @@ def test_suites_directory_comes_from_the_ini(project: pytest.Pytester) -> None:
     project.makepyfile(**{"checks/test_checks": "import pytest\n\n@pytest.mark.rule('demo.pass')\ndef test_marked():"
                                                 "\n    pass\n\ndef test_unmarked():\n    pass\n"})
     result = project.runpytest()
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == exits.USAGE
     result.stderr.fnmatch_lines(["*checks/test_checks.py::test_unmarked*must name the rule*"])
 
 
@@ -91,7 +93,7 @@ def test_rule_marker_with_anything_but_string_ids_is_a_usage_error(project: pyte
             pass
     """)
     result = project.runpytest()
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == exits.USAGE
     result.stderr.fnmatch_lines(["*test_bad_marker*takes rule ids as strings*"])
 
 

@@ -258,7 +258,7 @@ def test_an_api_that_cannot_be_asked_is_inconclusive(official: OpenApiSuite) -> 
 def test_without_a_spec_the_module_skips_saying_how_to_set_one(pytester: pytest.Pytester) -> None:
     """No spec: every test of the module is skipped (collection is fine) with the path and the ways to set it."""
     copy_real_suites(pytester.path)
-    result = pytester.runpytest("suites/test_openapi.py", "--spec", "missing-spec.yaml", "-rs", "-p", "no:schemathesis")
+    result = pytester.runpytest("suites/test_openapi.py", "-o", "rulebook_spec=missing-spec.yaml", "-rs", "-p", "no:schemathesis")
     catalog = load_catalog(pytester.path / "specs" / "rules.yaml")
     expected = sum(len(catalog[rule].endpoints) for rule in ("openapi.response_schemas", "openapi.negative_data_rejection"))
     assert result.parseoutcomes() == {"skipped": expected}

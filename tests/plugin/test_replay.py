@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from openai_rulebook import exits
+
 from .conftest import copy_real_suites, read_compliance, run_inline, verdicts, write_suite
 
 #: a few rules of two areas, drawn (hypothesis) tests included: those are the ones a replay most easily misses
@@ -49,32 +51,32 @@ def _cassette_set(root: Path, cassettes: dict[str, str]) -> Path:
 
 # -- a broken cassette set stops the run ----------------------------------------------------------------------------
 def test_replay_without_cassette_set_description_names_the_file(project: pytest.Pytester) -> None:
-    """A directory without ``cassette-set.json`` is not a recorded set: exit 4 naming that file."""
+    """A directory without ``cassette-set.json`` is not a recorded set: exit 2 naming that file."""
     write_suite(project, TRACING)
     (project.path / "empty").mkdir()
-    result = project.runpytest("--target", "replay", "--cassette-dir", "empty")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result = project.runpytest("--target", "replay", "--cassette-dir", "empty", no_reraise_ctrlc=True)
+    assert result.ret == exits.USAGE
     result.stderr.fnmatch_lines(["*empty/cassette-set.json: not found*"])
     assert not list(project.path.glob("ran-*"))
 
 
 def test_missing_cassette_names_the_test_before_any_test_ran(project: pytest.Pytester) -> None:
-    """One test without a cassette stops the whole replay (exit 4) naming its node id; no test ran."""
+    """One test without a cassette stops the whole replay (exit 2) naming its node id; no test ran."""
     write_suite(project, TRACING)
     _cassette_set(project.path, {"test_one": EMPTY_CASSETTE})
     result = project.runpytest("--target", "replay", "--cassette-dir", "cassettes", "--report-dir", "out")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == exits.USAGE
     result.stderr.fnmatch_lines(["*nothing was sent*", "*suites/test_demo.py::test_two: no cassette at*"])
     assert "test_one" not in result.stderr.str()
     assert not list(project.path.glob("ran-*")) and not (project.path / "out").exists()
 
 
 def test_corrupt_cassette_names_the_file(project: pytest.Pytester) -> None:
-    """A cassette that is not YAML stops the replay (exit 4) naming the cassette file."""
+    """A cassette that is not YAML stops the replay (exit 2) naming the cassette file."""
     write_suite(project, TRACING)
     _cassette_set(project.path, {"test_one": EMPTY_CASSETTE, "test_two": "interactions: [\n  - {unclosed\n"})
     result = project.runpytest("--target", "replay", "--cassette-dir", "cassettes")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == exits.USAGE
     result.stderr.fnmatch_lines(["*test_two: cassette cassettes/test_demo/test_two.yaml is corrupt*"])
     assert not list(project.path.glob("ran-*"))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from openai_rulebook import exits
+
 from .conftest import read_compliance, verdicts, write_suite
 
 OLD_REPORT = '{"schema": "rulebook.compliance/1", "note": "from an earlier run"}\n'
@@ -21,14 +23,14 @@ def old_report(project: pytest.Pytester):
 def test_usage_error_leaves_no_report(project: pytest.Pytester) -> None:
     """A run stopped by a usage error (an unknown rule) writes no ``compliance.json``."""
     write_suite(project, "import pytest\n\n@pytest.mark.rule('demo.nope')\ndef test_x():\n    pass\n")
-    assert project.runpytest("--report-dir", "out").ret == pytest.ExitCode.USAGE_ERROR
+    assert project.runpytest("--report-dir", "out").ret == exits.USAGE
     assert not (project.path / "out").exists()
 
 
 def test_usage_error_leaves_an_earlier_report_unchanged(project: pytest.Pytester, old_report) -> None:
     """A run stopped by a usage error does not touch the report an earlier run wrote."""
     write_suite(project, "import pytest\n\n@pytest.mark.rule('demo.nope')\ndef test_x():\n    pass\n")
-    assert project.runpytest("--report-dir", "out").ret == pytest.ExitCode.USAGE_ERROR
+    assert project.runpytest("--report-dir", "out").ret == exits.USAGE
     assert old_report.read_text(encoding="utf-8") == OLD_REPORT
     assert [path.name for path in old_report.parent.iterdir()] == ["compliance.json"]
 

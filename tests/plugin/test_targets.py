@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from openai_rulebook import exits
+
 from openai_rulebook.catalog import TIERS
 from openai_rulebook.errors import TargetError, UsageError
 from openai_rulebook.plugin.targets import resolve_target
@@ -90,19 +92,19 @@ def test_live_without_key_stops_at_configure_naming_the_variable(
     write_suite(project, TRACING)
     connects: list[object] = []
     monkeypatch.setattr(socket.socket, "connect", lambda sock, address: connects.append(address))
-    result = project.runpytest("--target", "live", "--api-key-env", variable, "--report-dir", "out")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result = project.runpytest("--target", "live", "--api-key-env", variable, "--report-dir", "out", no_reraise_ctrlc=True)
+    assert result.ret == exits.USAGE
     result.stderr.fnmatch_lines([f"*{variable}*nothing was sent*"])
     assert "collected" not in result.stdout.str()
     assert connects == [] and not list(project.path.glob("ran-*")) and not (project.path / "out").exists()
 
 
 def test_unknown_target_is_a_usage_error(project: pytest.Pytester) -> None:
-    """``--target bogus`` is refused with the list of targets (exit 4)."""
+    """``--target bogus`` is refused with the list of targets (exit 2)."""
     write_suite(project, TRACING)
-    result = project.runpytest("--target", "bogus")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--target*invalid choice*bogus*"])
+    result = project.runpytest("--target", "bogus", no_reraise_ctrlc=True)
+    assert result.ret == exits.USAGE
+    result.stderr.fnmatch_lines(["rulebook: error: --target 'bogus' is unknown*reference, url, live*"])
 
 
 def test_heavy_rule_test_is_skipped_on_reference_by_default(project: pytest.Pytester) -> None:

@@ -79,7 +79,13 @@ def run_mutants(session: pytest.Session, state: RulebookState) -> None:
 
     config = session.config
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    write = reporter.write_line if reporter is not None else print
+
+    def write(line: str) -> None:  # flushed, so that a campaign's progress shows as it happens, even into a pipe
+        if reporter is None:
+            print(line, flush=True)
+            return
+        reporter.write_line(line)
+        reporter.flush()
     select = config.getoption("mutants_select")
     assert state.catalog is not None
     faults = [fault for fault in FAULTS.values() if not select or select in fault.name or select in fault.rule]
@@ -95,6 +101,7 @@ def run_mutants(session: pytest.Session, state: RulebookState) -> None:
     items = [item for item in session.items if item in state.items]
     consulted: dict[str, set[str]] = {}
     state.results = []
+    write(f"baseline: running {len(items)} tests once without faults, then {len(faults)} fault(s)…")
     _run(items, state, last_next=None, consulted=consulted)  # None: nothing is known yet of what runs next
     baseline_results = list(state.results)
     baseline = _verdicts(state, baseline_results)
@@ -184,8 +191,10 @@ def run_mutants(session: pytest.Session, state: RulebookState) -> None:
     server_state.reset()
 
     run = state.run_info()
-    run.update(seconds=round(time.monotonic() - started, 2), faults_seconds=round(faults_seconds, 2),
-               variants_seconds=round(variants_seconds, 2), baseline_failed=sorted(baseline_failed))
+    # the baseline ran every test once; state.results holds only the last round's
+    run.update(tests=len(baseline_results), seconds=round(time.monotonic() - started, 2),
+               faults_seconds=round(faults_seconds, 2), variants_seconds=round(variants_seconds, 2),
+               baseline_failed=sorted(baseline_failed))
     path = write_mutants(Path(config.getoption("mutants")), mutants, run=run, variants=outcomes)
     missed = [m for m in mutants if not m["detected"]]
     imprecise = [m for m in mutants if m["other_rules_failed"]]

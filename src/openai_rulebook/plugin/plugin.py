@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
-from openai_rulebook import __version__
+from openai_rulebook import __version__, exits
 from openai_rulebook.catalog import TIERS, Catalog, Rule, Seed, load_catalog, load_seeds
 from openai_rulebook.client import ApiClient
 from openai_rulebook.endpoints import Endpoint
-from openai_rulebook.errors import RulebookError, Unsupported, UsageError
+from openai_rulebook.errors import RulebookError, TargetUnreachable, Unsupported, UsageError
 from openai_rulebook.plugin import recording
 from openai_rulebook.plugin.clock import ServerClock
 from openai_rulebook.plugin.outcomes import PhaseOutcome, classify
@@ -39,14 +39,45 @@ STATE = pytest.StashKey["RulebookState"]()
 PHASES = pytest.StashKey[list[PhaseOutcome]]()
 HYPOTHESIS_PROFILE = "rulebook"
 PREVIOUS_PROFILE = pytest.StashKey[str]()
+#: set on an item when its test context started, so that a test skipped before its fixtures carries no evidence
+STARTED = pytest.StashKey[bool]()
+#: the exit code the plugin decided for the session (``exits``), for callers such as ``rulebook run``
+EXIT_CODE = pytest.StashKey[int]()
+#: how long the preflight waits for the target to answer at all
+PREFLIGHT_TIMEOUT = 5.0
+
+
+class RulebookStop(pytest.UsageError):
+    """Stop the session before (or instead of) running tests: one ``rulebook: error:`` line, the given exit code."""
+
+    def __init__(self, message: str, code: int = exits.USAGE) -> None:
+        super().__init__(exits.error_line(message))
+        self.code = code
+
+
+def _stop(exc: RulebookError) -> RulebookStop:
+    return RulebookStop(str(exc), exc.exit_code)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_cmdline_main(config: pytest.Config) -> Iterator[Any]:
+    """Our stops print one line and exit with the convention's code (pytest would print 'ERROR:' and exit 4)."""
+    try:
+        return (yield)
+    except RulebookStop as stop:
+        import sys
+
+        print(str(stop), file=sys.stderr)
+        config.stash[EXIT_CODE] = stop.code
+        return stop.code
 
 
 # -- options and markers ------------------------------------------------------------------------------------------------
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("rulebook", "openai-rulebook: check the OpenAI API rule by rule")
-    group.addoption("--target", choices=TARGETS, default="reference",
+    group.addoption("--target", default="reference",
                     help="where requests go: reference (bundled server, default), url, live, record, replay")
-    group.addoption("--record-from", choices=SOURCES, default="reference",
+    group.addoption("--record-from", default="reference",
                     help="with --target record: the target whose answers are recorded (default reference)")
     group.addoption("--base-url", default=None, help="with --target url (or --record-from url): the API's base URL")
     group.addoption("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
@@ -61,7 +92,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="switch on a variant (a legal liberty) of the reference server (repeatable)")
     group.addoption("--catalog", default=None, help="the catalog (default: ini rulebook_catalog, specs/rules.yaml)")
     group.addoption("--spec", default=None,
-                    help="the official OpenAPI spec for response checks (default: $RULEBOOK_SPEC, ini rulebook_spec)")
+                    help="the official OpenAPI spec for response checks (default: $RULEBOOK_SPEC, ini rulebook_spec); "
+                         "a path given here or in $RULEBOOK_SPEC must exist")
     group.addoption("--report-dir", default=None, help="write compliance.json into this directory")
     group.addoption("--areas", default=None, metavar="AREA,…",
                     help="run only the tests of rules in these API areas (e.g. files,uploads); the others' rules "
@@ -99,8 +131,11 @@ def pytest_configure(config: pytest.Config) -> None:
         if config.getoption("mutants") and not config.getoption("tiers"):
             # a fault campaign runs on the reference server, where even heavy rules cost nothing but seconds
             target = _replace(target, tiers=frozenset(TIERS))
+        _check_writable(config.getoption("report_dir"), "--report-dir")
+        _check_writable(config.getoption("mutants"), "--mutants")
+        _check_spec(config)
     except RulebookError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        raise _stop(exc) from None
     config.stash[STATE] = RulebookState(config, target)
     _load_hypothesis_profile(config, target)
 
@@ -110,8 +145,35 @@ def _check_faults(names: tuple[str, ...]) -> None:
 
     unknown = [name for name in names if name not in FAULTS]
     if unknown:
-        raise UsageError(f"--fault {unknown[0]!r} is not a fault of the reference server; "
-                         f"'rulebook serve --list-faults' lists them")
+        raise UsageError(f"--fault {unknown[0]!r} is not a fault of the reference server"
+                         f"{exits.nearest(unknown[0], FAULTS)} ('rulebook serve --list-faults' lists them)")
+
+
+def _check_writable(text: str | None, option: str) -> None:
+    """A report directory must be a writable directory, or creatable: found now, not after the whole run."""
+    if not text:
+        return
+    path = Path(text).absolute()
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{option} {text}: is a file, not a directory; nothing was run")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"{option} {text}: {existing} is a file, so the directory cannot be made; nothing was run")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {text}: {existing} is not writable; nothing was run")
+
+
+def _check_spec(config: pytest.Config) -> None:
+    """A spec named by --spec or $RULEBOOK_SPEC must exist; only the ini's default may be absent (then loudly)."""
+    for origin, text in (("--spec", config.getoption("spec")), ("RULEBOOK_SPEC", os.environ.get("RULEBOOK_SPEC"))):
+        if text:
+            path = _spec_path(config)
+            if path is None or not path.is_file():
+                raise UsageError(f"{origin} {text}: no such file; the response-schema checks need the official "
+                                 f"OpenAPI spec there (or leave {origin} unset to use the default)")
+            return
 
 
 def _check_variants(names: list[str], target: Target) -> None:
@@ -298,7 +360,7 @@ def _rule_ids(item: pytest.Item) -> tuple[str, ...]:
     ids: list[str] = []
     for marker in item.iter_markers(RULE_MARKER):
         if not marker.args or marker.kwargs or not all(isinstance(arg, str) for arg in marker.args):
-            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.rule takes rule ids as strings, "
+            raise RulebookStop(f"{item.nodeid}: @pytest.mark.rule takes rule ids as strings, "
                                     f"e.g. @pytest.mark.rule('vector_stores.list.limit_range'); got {marker}")
         ids.extend(arg for arg in marker.args if arg not in ids)
     return tuple(ids)
@@ -319,7 +381,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         try:
             state.catalog = load_catalog(_catalog_path(config))
         except RulebookError as exc:
-            raise pytest.UsageError(str(exc)) from None
+            raise _stop(exc) from None
     catalog = state.catalog
     problems = []
     for item, ids in marked:
@@ -327,12 +389,14 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             problems.append(f"{item.nodeid}: a suite test must name the rule(s) it checks with @pytest.mark.rule(...)")
         unknown = catalog.unknown(ids)
         for rule_id in unknown:
-            problems.append(f"{item.nodeid}: @pytest.mark.rule names {rule_id!r}, which is not in {catalog.path}")
+            problems.append(f"{item.nodeid}: @pytest.mark.rule names {rule_id!r}, which is not in {catalog.path}"
+                            f"{exits.nearest(rule_id, (rule.id for rule in catalog.rules))}")
         if ids and not unknown and "endpoint" in getattr(item, "fixturenames", ()) and not any(
                 catalog[rule_id].endpoints for rule_id in ids):
             problems.append(f"{item.nodeid}: asks for 'endpoint', but its rules list no endpoints in {catalog.path}")
     if problems:
-        raise pytest.UsageError("unknown or missing rule ids:\n  " + "\n  ".join(problems))
+        raise RulebookStop(problems[0] if len(problems) == 1 else
+                           f"{len(problems)} unknown or missing rule ids:\n  " + "\n  ".join(problems))
     marked = _select_areas(config, catalog, marked, items)
     for item, ids in marked:
         if not ids:
@@ -343,8 +407,26 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             item.add_marker(pytest.mark.skip(reason=f"tier {', '.join(tiers)} not enabled for --target "
                                                     f"{state.target.name}; pass --tiers to include it"))
         item.user_properties.extend(("rule", rule_id) for rule_id in ids)
-    if state.target.replaying and not config.option.collectonly:
+    if config.option.collectonly:
+        return
+    if state.target.replaying:
         _check_cassettes(state)
+    elif state.target.source in ("url", "live") and any(not i.get_closest_marker("skip") for i in state.items):
+        _check_answers(state.target.base_url)
+
+
+def _check_answers(base_url: str | None) -> None:
+    """One request before any test: a target that does not answer at all fails in seconds, not after every test
+    has sat out its retries. Any HTTP answer will do (even 401 or 404): it only has to be there."""
+    import httpx
+
+    assert base_url is not None
+    try:
+        httpx.get(base_url.rstrip("/") + "/models", timeout=PREFLIGHT_TIMEOUT)
+    except httpx.HTTPError as exc:
+        raise _stop(TargetUnreachable(
+            f"the target {base_url} does not answer ({type(exc).__name__}: {exc or 'no detail'}); no test ran and "
+            "nothing was written. Check --base-url and that the server is up")) from None
 
 
 def _select_areas(config: pytest.Config, catalog: Catalog, marked: list[tuple[pytest.Item, tuple[str, ...]]],
@@ -357,8 +439,9 @@ def _select_areas(config: pytest.Config, catalog: Catalog, marked: list[tuple[py
     known = {rule.area for rule in catalog.rules}
     unknown = sorted(wanted - known)
     if unknown:
-        raise pytest.UsageError(f"--areas: unknown area(s) {', '.join(unknown)}; the catalog's areas are "
-                                f"{', '.join(sorted(known))}")
+        hint = exits.nearest(unknown[0], known)
+        raise RulebookStop(f"--areas: unknown area(s) {', '.join(unknown)}"
+                           f"{hint or '; the catalog areas are ' + ', '.join(sorted(known))}")
     state = config.stash[STATE]
     state.out_of_areas = {rule.id for rule in catalog.rules if rule.area not in wanted}
     dropped = [item for item, ids in marked if ids and not any(catalog[r].area in wanted for r in ids)]
@@ -399,7 +482,7 @@ def _check_cassettes(state: RulebookState) -> None:
             problems.append(str(exc))
     if problems:
         more = f"\n  … and {len(problems) - 5} more" if len(problems) > 5 else ""
-        raise pytest.UsageError("replay cannot start, nothing was sent:\n  " + "\n  ".join(problems[:5]) + more)
+        raise RulebookStop("replay cannot start, nothing was sent:\n  " + "\n  ".join(problems[:5]) + more)
 
 
 def _cassette_path(state: RulebookState, item: pytest.Item) -> Path:
@@ -430,7 +513,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         try:
             state.catalog = load_catalog(_catalog_path(metafunc.config))
         except RulebookError as exc:
-            raise pytest.UsageError(str(exc)) from None
+            raise _stop(exc) from None
     if state.catalog.unknown(ids):
         return
     endpoints = list(dict.fromkeys(e for rule_id in ids for e in state.catalog[rule_id].endpoints))
@@ -504,7 +587,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         for other in phases[1:]:
             if other.worse_than(worst):
                 worst = other
-        client = state.client
+        # a test skipped before its fixtures ran never started: the client's log is the previous test's
+        client = state.client if item.stash.get(STARTED, False) else None
         state.results.append(TestResult(
             nodeid=item.nodeid, rules=_rule_ids(item), outcome=worst.outcome, violated=worst.violated,
             message=worst.message, duration=sum(p.duration for p in phases),
@@ -522,7 +606,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     try:
         if state.active and exitstatus not in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED):
-            _write_reports(state)
+            summary = _write_reports(state)
+            if summary is not None and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+                # the convention of exits: a run that judged no rule never exits 0, a harness error is 3
+                session.exitstatus = exits.for_verdicts(summary) or exitstatus
+                session.config.stash[EXIT_CODE] = int(session.exitstatus)
     finally:
         if state.client is not None:
             state.client.close()
@@ -542,18 +630,22 @@ def _not_run_reasons(state: RulebookState) -> dict[str, str]:
     return reasons
 
 
-def _write_reports(state: RulebookState) -> None:
+def _write_reports(state: RulebookState) -> dict[str, int] | None:
+    """Write the reports; the verdict counts of the run (None for a fault campaign, which judges faults)."""
     assert state.catalog is not None
     config = state.config
     if state.target.recording and state.client is not None:
         recording.write_meta(state.target)
-    report_dir = config.getoption("report_dir")
-    if not report_dir or config.getoption("mutants"):
-        return
+    if config.getoption("mutants"):
+        return None
     from openai_rulebook.reporting import compliance_document, write_compliance
+    from openai_rulebook.verdicts import count
 
     verdicts = rule_verdicts(state.catalog, state.results, not_run=_not_run_reasons(state),
                              accepted=state.client.accepted if state.client else set())
+    report_dir = config.getoption("report_dir")
+    if not report_dir:
+        return count(verdicts)
     document = compliance_document(state.catalog, verdicts, run=state.run_info(), spec_conformance=state.spec.summary(),
                                    probes=state.probes or {},
                                    not_served=state.client.not_served if state.client else {})
@@ -561,6 +653,19 @@ def _write_reports(state: RulebookState) -> None:
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(f"rulebook: wrote {path}")
+    return document["summary"]
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Say loudly when the response-schema checks were off: a quiet pass would hide that nothing was checked."""
+    state = config.stash.get(STATE, None)
+    if state is None or not state.active or not state.results or config.getoption("mutants"):
+        return
+    spec = state.spec.path
+    if spec is None or not spec.is_file():
+        where = f"no spec at the default path {spec}" if spec else "no spec configured"
+        terminalreporter.write_line(f"rulebook: SCHEMA CHECKS OFF: {where}; responses were not checked against the "
+                                    "official spec (pass --spec PATH or set RULEBOOK_SPEC)", red=True, bold=True)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -573,7 +678,7 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
     if session.testsfailed and not session.config.option.continue_on_collection_errors:
         raise session.Interrupted(f"{session.testsfailed} error(s) during collection")
     if not state.active:
-        raise pytest.UsageError("--mutants found no test with a rule marker to run")
+        raise RulebookStop("--mutants found no test with a rule marker to run")
     run_mutants(session, state)
     return True
 
@@ -630,6 +735,7 @@ def _rulebook_test_context(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     client = state.api()
     client.start_test()
+    item.stash[STARTED] = True
     state.spec.current_test = item.nodeid
     path = _cassette_path(state, item) if state.target.recording or state.target.replaying else None
     with _cassette(state, path):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openai_rulebook.catalog import TIERS
+from openai_rulebook.exits import nearest
 from openai_rulebook.errors import CassetteError, TargetError, UsageError
 
 TARGETS = ("reference", "url", "live", "record", "replay")
@@ -77,7 +78,8 @@ def _parse_tiers(text: str | None, default: frozenset[str]) -> frozenset[str]:
     tiers = frozenset(part.strip() for part in text.split(",") if part.strip())
     unknown = sorted(tiers - set(TIERS))
     if unknown:
-        raise UsageError(f"--tiers: unknown tier(s) {', '.join(unknown)}; choose from {', '.join(TIERS)}")
+        raise UsageError(f"--tiers: unknown tier(s) {', '.join(unknown)}{nearest(unknown[0], TIERS)} "
+                         f"(the tiers: {', '.join(TIERS)})")
     return tiers
 
 
@@ -111,10 +113,11 @@ def resolve_target(
 ) -> Target:
     """Check the options together and say at once what is wrong, naming what to set."""
     if name not in TARGETS:
-        raise UsageError(f"--target {name!r} is unknown; choose from {', '.join(TARGETS)}")
+        raise UsageError(f"--target {name!r} is unknown{nearest(name, TARGETS)} (the targets: {', '.join(TARGETS)})")
     source: str | None = record_from if name == "record" else (None if name == "replay" else name)
     if source is not None and source not in SOURCES:
-        raise UsageError(f"--record-from {source!r} is unknown; choose from {', '.join(SOURCES)}")
+        raise UsageError(f"--record-from {source!r} is unknown{nearest(source, SOURCES)} "
+                         f"(the sources: {', '.join(SOURCES)})")
     if faults and source != "reference":
         raise UsageError("--fault switches faults of the bundled reference server; it needs --target reference "
                          "or --target record --record-from reference")
