@@ -57,19 +57,20 @@ Control = httpx.Response | Callable[[], httpx.Response]
 
 def expect_rejected(
     response: httpx.Response, rule: str, *, status: int | None = None, param: str | None = None, why: str = "",
-    control: Control | None = None,
+    control: Control | None = None, control_accepted: Callable[[httpx.Response], bool] | None = None,
 ) -> dict[str, Any]:
     """The request broke ``rule``: a 4xx (exactly ``status`` if given) with the envelope, naming ``param`` if given.
 
     ``control`` is the same request without the violation (a response, or a function sending it, called only once
     the refusal is seen, so that a control that consumes an object runs last). A refusal counts only if the control
-    was accepted; otherwise the test is inconclusive: the target refuses more than this rule.
+    was accepted (``control_accepted``, default: a 2xx); otherwise the test is inconclusive: the target refuses more
+    than this rule.
     """
     wanted = str(status) if status else "4xx"
     refused = 400 <= response.status_code < 500
     if refused and control is not None:
         answer = control() if callable(control) else control
-        if not answer.is_success:
+        if not (control_accepted(answer) if control_accepted else answer.is_success):
             request = answer.request
             raise Inconclusive(f"control not accepted: the same request without the violation ({request.method} "
                                f"{request.url.path}) answered {_brief(answer)}")
@@ -110,7 +111,7 @@ def precondition(response: httpx.Response, what: str) -> Any:
         raise Inconclusive(f"precondition failed: {what}: the answer is not JSON: {_brief(response)}") from exc
 
 
-# -- reading responses ----------------------------------------------------------------------------------------------------
+# -- reading responses --------------------------------------------------------------------------------------------
 def read(value: Any, rule: str | None, *, what: str = "", where: str = "") -> Any:
     """``value`` (parsed JSON) wrapped so that reading it for ``rule`` cannot crash the test (see ``Body``)."""
     if isinstance(value, dict) and not isinstance(value, Body):

@@ -84,11 +84,14 @@ class VectorStoreFile:
     #: what processing ends in: None for completed, the ``last_error`` for failed
     error: dict[str, str] | None = None
     cancelled_at: int | None = None
+    #: when processing is done: PROCESSING_SECONDS after the exact moment of attaching (None: from created_at)
+    ready_at: int | None = None
 
     def status(self, now: int, rules: Rules) -> str:
         if self.cancelled_at is not None:
             return "cancelled"
-        done = rules.behaviour(PROCESSING, now >= self.created_at + PROCESSING_SECONDS, False)
+        ready_at = self.ready_at if self.ready_at is not None else self.created_at + PROCESSING_SECONDS
+        done = rules.behaviour(PROCESSING, now >= ready_at, False)
         if not done:
             return "in_progress"
         return "failed" if self.error is not None else "completed"
@@ -166,6 +169,7 @@ def attach(
     attributes: dict[str, Any],
     rules: Rules,
     batch_id: str | None = None,
+    ready_at: int | None = None,
 ) -> VectorStoreFile:
     """Attach ``stored``; attaching a file already in the store starts it over (new time, attributes, batch).
 
@@ -183,6 +187,7 @@ def attach(
     record = VectorStoreFile(
         id=stored.id,
         created_at=now,
+        ready_at=ready_at,
         vector_store_id=vector_store_id,
         filename=stored.filename,
         bytes=stored.bytes,

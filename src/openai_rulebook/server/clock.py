@@ -26,6 +26,11 @@ class Clock(Protocol):
         """Let a little virtual time pass (variants that move the clock per request use it)."""
         ...
 
+    def after(self, seconds: int) -> int:
+        """The first whole second at least ``seconds`` from now, to the millisecond: when something that takes
+        ``seconds`` is done (an object created at x.9 s is not done 0.1 s later)."""
+        ...
+
 
 class FrozenClock:
     """A clock that stands still until told to move, so created_at values never depend on the wall clock.
@@ -47,6 +52,9 @@ class FrozenClock:
             raise ValueError(f"a clock only moves forward; advance() got {seconds}")
         self._millis += seconds * 1000
         return self.now()
+
+    def after(self, seconds: int) -> int:
+        return self.start + -(-(self._millis + seconds * 1000) // 1000)
 
     def tick(self, millis: int) -> None:
         """Let ``millis`` milliseconds of virtual time pass (never a real sleep)."""

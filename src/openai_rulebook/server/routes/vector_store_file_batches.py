@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
 from openai_rulebook.server import stored_files
-from openai_rulebook.server.attachments import FileBatch, attach, file_counts
+from openai_rulebook.server.attachments import PROCESSING_SECONDS, FileBatch, attach, file_counts
 from openai_rulebook.server.attributes import AttributeRules, check_attributes
 from openai_rulebook.server.bodies import json_body
 from openai_rulebook.server.chunking import ChunkingStrategy, check_chunking
@@ -196,8 +196,8 @@ async def create_vector_store_file_batch(
                       file_ids=[stored.id for stored, _, _ in found])
     files = files_of(store, state, rules)
     for stored, chunking, attributes in found:
-        attach(files, stored, vector_store_id=store.id, now=now, chunking=chunking, rules=rules, attributes=attributes,
-               batch_id=batch.id)
+        attach(files, stored, vector_store_id=store.id, now=now, ready_at=state.clock.after(PROCESSING_SECONDS),
+               chunking=chunking, rules=rules, attributes=attributes, batch_id=batch.id)
     store.batches.add(batch)
     store.last_active_at = now
     return _render(batch, store, state, rules)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
 from openai_rulebook.server import stored_files
-from openai_rulebook.server.attachments import PROCESSING, STATUSES, VectorStoreFile, attach
+from openai_rulebook.server.attachments import PROCESSING_SECONDS, PROCESSING, STATUSES, VectorStoreFile, attach
 from openai_rulebook.server.attributes import AttributeRules, check_attributes
 from openai_rulebook.server.bodies import json_body
 from openai_rulebook.server.chunking import ChunkingStrategy, check_chunking
@@ -250,10 +250,12 @@ async def create_vector_store_file(
         stored = stored_files.StoredFile(id=body.file_id, created_at=now, bytes=0, filename="unknown.txt",
                                          purpose="assistants", content=None)
         phantom: Collection[VectorStoreFile] = Collection()
-        record = attach(phantom, stored, vector_store_id=store.id, now=now, chunking=chunking, rules=rules,
+        record = attach(phantom, stored, vector_store_id=store.id, now=now,
+                        ready_at=state.clock.after(PROCESSING_SECONDS), chunking=chunking, rules=rules,
                         attributes=attributes)
         return render_file(record, rules, now)
-    record = attach(files_of(store, state, rules), stored, vector_store_id=store.id, now=now, chunking=chunking, rules=rules,
+    record = attach(files_of(store, state, rules), stored, vector_store_id=store.id, now=now,
+                    ready_at=state.clock.after(PROCESSING_SECONDS), chunking=chunking, rules=rules,
                     attributes=attributes)
     store.last_active_at = now
     return render_file(record, rules, now)

@@ -297,7 +297,9 @@ async def create_vector_store(
         expires_after=expires_after,
     )
     for stored in files:
-        attachments.attach(store.files, stored, vector_store_id=store.id, now=now, chunking=chunking, rules=rules, attributes={})
+        attachments.attach(store.files, stored, vector_store_id=store.id, now=now, chunking=chunking,
+                           ready_at=state.clock.after(attachments.PROCESSING_SECONDS), rules=rules,
+                           attributes={})
     return _render(stores.add(store), state, rules)
 
 
