@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from openai_rulebook.checks import precondition, read
 from openai_rulebook.client import MULTIPART_BOUNDARY, ApiClient
 from openai_rulebook.endpoints import Endpoint
 from openai_rulebook.errors import Inconclusive
@@ -26,7 +27,7 @@ def make_vector_store(api: ApiClient) -> Callable[..., dict[str, Any]]:
         if not response.is_success:
             raise Inconclusive(f"could not create a vector store to test with: {response.status_code} "
                                f"{response.text[:200]}")
-        return response.json()
+        return read(response.json(), None)
 
     return make
 
@@ -56,7 +57,7 @@ def make_file(api: ApiClient) -> Callable[..., dict[str, Any]]:
         response = api.post("/files", None, files={"file": (filename, content, mime_type)}, data={"purpose": purpose})
         if not response.is_success:
             raise Inconclusive(f"could not upload a file to test with: {response.status_code} {response.text[:200]}")
-        return response.json()
+        return read(response.json(), None)
 
     return make
 
@@ -139,7 +140,7 @@ def attach_file(api: ApiClient) -> Callable[..., dict[str, Any]]:
         response = api.post(f"/vector_stores/{vector_store_id}/files", {"file_id": file_id, **body})
         if not response.is_success:
             raise Inconclusive(f"could not attach a file to test with: {response.status_code} {response.text[:200]}")
-        return response.json()
+        return read(response.json(), None)
 
     return attach
 
@@ -155,7 +156,7 @@ def wait_processed(api: ApiClient, server_clock: Any) -> Callable[[str], dict[st
             response = api.get(path)
             if not response.is_success:
                 raise Inconclusive(f"GET {path} while waiting for processing: {response.status_code}")
-            body = response.json()
+            body = read(response.json(), None, what=f"waiting for {path} to be processed")
             if body.get("status") != "in_progress":
                 return body
             server_clock.advance(1)
@@ -195,7 +196,7 @@ BATCH_ENDPOINT = "/v1/embeddings"
 
 
 def _created(response: httpx.Response, what: str) -> dict[str, Any]:
-    from openai_rulebook.checks import precondition
+    from openai_rulebook.checks import precondition, read
 
     return precondition(response, what)
 

@@ -40,7 +40,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from openai_rulebook.checks import expect, expect_accepted, expect_rejected
+from openai_rulebook.checks import expect, expect_accepted, expect_rejected, read
 from openai_rulebook.errors import Inconclusive
 
 LIST = "/batches"
@@ -104,7 +104,7 @@ def precondition(response: httpx.Response, what: str) -> Any:
         raise Inconclusive(f"{what} failed: {request.method} {request.url.path} answered {response.status_code} "
                            f"{response.text[:200]}")
     try:
-        return response.json()
+        return read(response.json(), None)
     except ValueError:
         raise Inconclusive(f"{what}: the answer is not JSON: {response.text[:200]}") from None
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openai_rulebook.checks import expect, expect_accepted, expect_rejected
+from openai_rulebook.checks import expect, expect_accepted, expect_rejected, read
 from openai_rulebook.errors import Inconclusive
 
 FILES = "/files"
@@ -52,7 +52,7 @@ def uploaded(api, purpose: str = "assistants", **kwargs):
     if not response.is_success:
         raise Inconclusive(f"could not upload a {purpose} file to test with: {response.status_code} "
                            f"{response.text[:200]}")
-    return response.json()
+    return read(response.json(), None)
 
 
 def ids_of(page):
@@ -69,13 +69,13 @@ def test_upload_and_list_answer_200(api, rule):
     response = upload(api)
     expect(rule.id, response.status_code == 200, expected="200 and the file object for a valid upload",
            actual=f"{response.status_code} {response.text[:200]}")
-    created = response.json()
+    created = read(response.json(), rule.id)
     expect(rule.id, isinstance(created.get("id"), str), expected="the created file, with an id", actual=created)
     listing = api.get(FILES)
     expect(rule.id, listing.status_code == 200, expected="200 from GET /v1/files",
            actual=f"{listing.status_code} {listing.text[:200]}")
-    expect(rule.id, created["id"] in ids_of(listing.json()), expected=f"{created['id']} in the list",
-           actual=ids_of(listing.json())[:10])
+    expect(rule.id, created["id"] in ids_of(read(listing.json(), rule.id)), expected=f"{created['id']} in the list",
+           actual=ids_of(read(listing.json(), rule.id))[:10])
 
 
 @pytest.mark.rule("files.object_type")

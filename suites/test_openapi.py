@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from openai_rulebook.catalog import Catalog, Rule
+from openai_rulebook.checks import read
 from openai_rulebook.client import ApiClient
 from openai_rulebook.endpoints import Endpoint
 from openai_rulebook.errors import Inconclusive
@@ -67,7 +68,7 @@ def fuzzed_endpoint(endpoint: Endpoint, served: frozenset[str] | None, openapi_s
 def _created(response: Any, what: str) -> dict[str, Any]:
     if not response.is_success:
         raise Inconclusive(f"could not create {what} to test with: {response.status_code} {response.text[:200]}")
-    return response.json()
+    return read(response.json(), None)
 
 
 @pytest.fixture

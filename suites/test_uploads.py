@@ -23,7 +23,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from openai_rulebook.checks import expect, expect_accepted, expect_rejected
+from openai_rulebook.checks import expect, expect_accepted, expect_rejected, read
 from openai_rulebook.errors import Inconclusive
 
 UPLOADS = "/uploads"
@@ -71,7 +71,7 @@ def cancel(api, upload_id: str):
 def _needed(response, what: str) -> Any:
     if not response.is_success:
         raise Inconclusive(f"could not {what} to test with: {response.status_code} {response.text[:200]}")
-    return response.json()
+    return read(response.json(), None)
 
 
 def opened(api, size: int, **kwargs: Any) -> dict[str, Any]:
@@ -109,7 +109,7 @@ def test_each_route_answers_its_object(api, rule):
     def answered(response, what):
         expect(rule.id, response.status_code == 200, expected=f"200 from {what}",
                actual=f"{response.status_code} {response.text[:200]}")
-        return response.json()
+        return read(response.json(), None)
 
     upload = answered(create(api, len(LINES[0])), "create")
     check_fields(rule.id, upload, UPLOAD_FIELDS, "an Upload")

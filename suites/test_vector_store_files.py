@@ -14,7 +14,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from openai_rulebook.checks import expect, expect_accepted, expect_rejected
+from openai_rulebook.checks import expect, expect_accepted, expect_rejected, read
 from openai_rulebook.consistent_reads import read_consistently
 from openai_rulebook.errors import Inconclusive
 
@@ -56,7 +56,7 @@ def endpoint_path(endpoint, request):
         batch = api.post(f"{STORES}/{ids['vector_store_id']}/file_batches", {"file_ids": [ids["file_id"]]})
         if not batch.is_success:
             raise Inconclusive(f"could not create a file batch to test with: {batch.status_code} {batch.text[:200]}")
-        ids["batch_id"] = batch.json()["id"]
+        ids["batch_id"] = read(batch.json(), None)["id"]
     return endpoint.path(**ids)
 
 
@@ -297,7 +297,7 @@ def listing(api, endpoint, make_vector_store, make_file, attach_file):
                 attach_file(store_id, file_id)
             return endpoint.path(vector_store_id=store_id), ids
         response = api.post(f"{STORES}/{store_id}/file_batches", {"file_ids": ids})
-        batch = response.json() if response.is_success else {}
+        batch = read(response.json(), None) if response.is_success else {}
         if batch.get("file_counts", {}).get("total") != count:  # the batch's own rules are judged elsewhere
             raise Inconclusive(f"could not make a batch of {count} files to list: {response.status_code} "
                                f"{response.text[:200]}")

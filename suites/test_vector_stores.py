@@ -293,7 +293,7 @@ def test_a_store_expires_days_after_its_last_activity(api, rule, server_clock):
     day = rule.params["seconds_per_day"]
     created = expect_accepted(api.post(LIST, {"name": "rulebook-expiry", "expires_after": {
         "anchor": "last_active_at", "days": 1}}), rule.id)
-    expect(rule.id, created.get("expires_at") == created.get("last_active_at") + day,
+    expect(rule.id, created.get("expires_at") == created["last_active_at"] + day,
            expected=f"expires_at = last_active_at + {day}", actual=created)
     expect(rule.id, created.get("status") != "expired", expected="not expired yet", actual=created.get("status"))
     server_clock.advance(day)  # skips on a live API, which cannot be waited for a day

@@ -153,7 +153,12 @@ class Body(dict):  # type: ignore[type-arg]
         return read(value, self._rule, what=self._what, where=self._at(key))
 
     def get(self, key: str, default: Any = None) -> Any:
-        return read(dict.get(self, key, default), self._rule, what=self._what, where=self._at(key))
+        """``dict.get``; but a null where the caller gave a default to go on with (``.get("counts", {})``) is a
+        ``Null``: going on with it is the rule's violation, as with ``body[key]``."""
+        value = dict.get(self, key, default)
+        if value is None and default is not None:
+            return Null(self._rule, self._what, self._at(key), dict(self))
+        return read(value, self._rule, what=self._what, where=self._at(key))
 
     def field(self, key: str, *types: type, nullable: bool = False) -> Any:
         """The value of ``key``, which must be present and of one of ``types`` (bool is not an int here)."""

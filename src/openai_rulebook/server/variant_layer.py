@@ -49,6 +49,10 @@ REAL_NULL_FIELDS: dict[str, dict[str, str]] = {
     "vector_store": {"name": "unset", "description": "unset", "expires_at": "unset"},
     "vector_store.file": {"last_error": "unset"},
 }
+#: illegal variants for the harness's own tests: every member of every JSON object but ``id`` and ``object`` null,
+#: or missing; a suite must turn each into rule violations or inconclusives, never a harness error
+MALFORMED = {"responses.malformed_nulls": "null", "responses.malformed_missing": "missing"}
+_KEPT = frozenset({"id", "object"})
 EXTRA_FIELD = "x_rulebook_variant"
 EXTRA_HEADERS = {"openai-processing-ms": "42", "x-rulebook-variant": "extra"}
 
@@ -60,6 +64,9 @@ register_variant(
     Variant(SECOND_DELETE, description="a second DELETE of an object already deleted answers 400 instead of 404"),
     Variant(EXTRA_FIELDS, description="every JSON object response carries an extra undocumented field "
                                       f"({EXTRA_FIELD!r}, in list items too), and responses extra headers"),
+    *(Variant(name, legal=False, description=f"NOT LEGAL, for harness tests: every member of every JSON object "
+                                             f"but id and object is {how}")
+      for name, how in MALFORMED.items()),
     Variant(REAL_NULLS, description="fields real traffic shows null are null: file status_details and unset "
                                     "expires_at, batch model and unset timestamps/errors/metadata, a vector store's "
                                     "unset name/description/expires_at, a vector store file's last_error"),
@@ -206,6 +213,11 @@ def _rewrite(variants: Variants, headers: list[tuple[bytes, bytes]], body: bytes
             for obj in objects:
                 obj[EXTRA_FIELD] = "an undocumented field a client must ignore"
             changed = True
+        for name, how in MALFORMED.items():
+            # error envelopes stay whole: the route-not-found answer must stay told apart from an unknown id's
+            if name in variants and "error" not in document:
+                document = _malformed(document, how)
+                changed = True
         if changed:
             body = json.dumps(document).encode()
             headers = [(name, value) for name, value in headers if name.lower() != b"content-length"]
@@ -224,3 +236,14 @@ def _real_nulls(obj: dict[str, Any]) -> dict[str, Any]:
         if when == "always" or nulled.get(name) in (None, "", {}, []):
             nulled[name] = None
     return nulled
+
+
+def _malformed(value: Any, how: str) -> Any:
+    """``value`` with every member of every object (at any depth) but ``id`` and ``object`` nulled or dropped."""
+    if isinstance(value, list):
+        return [_malformed(item, how) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if how == "missing":
+        return {key: item for key, item in value.items() if key in _KEPT}
+    return {key: (_malformed(item, how) if key in _KEPT else None) for key, item in value.items()}

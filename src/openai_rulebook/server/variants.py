@@ -38,6 +38,9 @@ class Variant:
     description: str
     #: for ``area.off.*``: the API area (a catalog rule-id prefix, e.g. ``vector_stores.search``) left unmounted
     area: str | None = None
+    #: False for the few *illegal* variants kept for the harness's own tests (malformed responses, which must end
+    #: as rule violations, never as harness errors); the campaign runs only legal ones
+    legal: bool = True
 
 
 #: every variant the server knows, by name; filled in as the server's modules are imported
