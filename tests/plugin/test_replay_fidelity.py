@@ -168,3 +168,23 @@ def test_a_request_the_set_does_not_hold_is_one_clear_error(project: pytest.Pyte
     assert f"replay: suites/test_demo.py::test_list asked for {asked}; " in message, message
     assert "rulebook run --target record --record-from url --base-url http://127.0.0.1:9/v1" in message
     assert "CannotOverwriteExistingCassetteException" not in result.stdout.str()
+
+
+def test_a_replay_that_asks_for_fewer_requests_than_recorded_errs(project: pytest.Pytester) -> None:
+    """Fewer requests than recorded is another path, checking less than the recording did: an error as well."""
+    write_suite(project, """
+        import pytest
+
+        @pytest.mark.rule("demo.pass")
+        def test_list(api):
+            pass
+    """)
+    _cassette_set(project.path, {"target": "reference"}, {"test_list": ONE_GET})
+    result = project.runpytest("--target", "replay", "--cassette-dir", "cassettes", "--report-dir", "out")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    entry = rule_entry(read_compliance(project.path / "out"), "demo.pass")
+    assert entry["verdict"] == "error"
+    assert entry["evidence"][0]["message"].startswith(
+        "replay: suites/test_demo.py::test_list asked for 0 of the 1 requests cassettes/test_demo/test_list.yaml "
+        "holds; the test no longer sends what was recorded"), entry["evidence"][0]["message"]
+    assert "--record-from reference --cassette-dir cassettes" in entry["evidence"][0]["message"]

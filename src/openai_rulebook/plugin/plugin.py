@@ -644,18 +644,29 @@ def _cassette(state: RulebookState, path: Path | None, who: str) -> Iterator[Non
             if state.target.replaying:
                 recording.watch_misses(played, missed)
             yield
+            if state.target.replaying and not played.all_played and state.replay_miss is None:
+                # fewer requests than recorded: the replay took another path and checked less than the recording
+                state.replay_miss = _replay_short_message(state, who, len(played.play_counts), len(played), path)
     finally:
         if state.target.recording:
             recording.write_empty_cassette(path)
 
 
 def _replay_miss_message(state: RulebookState, who: str, request: str, held: int, path: Path) -> str:
+    asked = (f"{request} once more than {path} holds it ({held} time{'s' if held > 1 else ''})" if held
+             else f"{request}, which {path} does not hold")
+    return f"replay: {who} asked for {asked}; {_rerecord_hint(state)}"
+
+
+def _replay_short_message(state: RulebookState, who: str, played: int, held: int, path: Path) -> str:
+    return f"replay: {who} asked for {played} of the {held} requests {path} holds; {_rerecord_hint(state)}"
+
+
+def _rerecord_hint(state: RulebookState) -> str:
     meta = state.target.recorded_as
     source = str(meta.get("target") or "reference")
     again = f"rulebook run --target record --record-from {source}"
     if source == "url":
         again += f" --base-url {meta.get('base_url') or 'URL'}"
-    asked = (f"{request} once more than {path} holds it ({held} time{'s' if held > 1 else ''})" if held
-             else f"{request}, which {path} does not hold")
-    return (f"replay: {who} asked for {asked}; the test no longer sends what was recorded (changed test code or "
-            f"settings{version_note(meta)}). Re-record the set: {again} --cassette-dir {state.target.cassette_dir}")
+    return (f"the test no longer sends what was recorded (changed test code or settings{version_note(meta)}). "
+            f"Re-record the set: {again} --cassette-dir {state.target.cassette_dir}")
