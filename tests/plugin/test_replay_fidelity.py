@@ -83,7 +83,7 @@ def test_recording_writes_the_settings_it_drew_with(project: pytest.Pytester) ->
     write_suite(project, DRAWN)
     project.runpytest("--target", "record", "--cassette-dir", "cassettes").assert_outcomes(passed=1)
     meta = json.loads((project.path / "cassettes" / "cassette-set.json").read_text(encoding="utf-8"))
-    assert meta["clock"] == "jump"
+    assert meta["clock"] == "jump" and meta["max_wait"] == 30
     assert meta["hypothesis"]["max_examples"] == DEFAULT_EXAMPLES["reference"] == _examples(project)
     assert meta["hypothesis"]["derandomize"] is True and meta["hypothesis"]["database"] is None
 
@@ -116,6 +116,7 @@ CLOCKED = """
     ({"target": "live"}, "False", "skipped"),  # a set that does not say: a live API was waited for
     ({"target": "reference", "clock": "jump"}, "True", "passed"),
     ({"target": "reference"}, "True", "passed"),
+    ({"target": "url", "clock": "wait", "max_wait": 7200}, "False", "passed"),  # the recording waited the hour
 ])
 def test_replay_clock_behaves_as_the_recordings(project: pytest.Pytester, meta: dict[str, Any], can_jump: str,
                                                 outcome: str) -> None:

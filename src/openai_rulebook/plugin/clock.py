@@ -36,12 +36,20 @@ def clock_of_set(meta: Mapping[str, Any]) -> ClockKind:
     return recording_clock(str(meta.get("target") or "reference"))
 
 
+def max_wait_of_set(meta: Mapping[str, Any]) -> float:
+    """The longest wait the recording allowed (``max_wait``): a replay skips exactly where the recording did."""
+    written = meta.get("max_wait")
+    return float(written) if isinstance(written, int | float) and not isinstance(written, bool) else MAX_WAIT
+
+
 @dataclass
 class ServerClock:
     mode: Literal["jump", "replay", "wait"]
     jump: Callable[[int], object] | None = None
     #: in a replay: the clock the cassettes were recorded with
     recorded: ClockKind = "jump"
+    #: the longest span a waiting clock waits for (a replay: the recording's); a test that needs more is skipped
+    max_wait: float = MAX_WAIT
 
     def advance(self, seconds: int) -> None:
         """Let ``seconds`` pass on the API's clock."""
@@ -49,7 +57,7 @@ class ServerClock:
             assert self.jump is not None
             self.jump(seconds)
             return
-        if self._waits and seconds > MAX_WAIT:
+        if self._waits and seconds > self.max_wait:
             pytest.skip(f"needs {seconds} s to pass on the API; only the reference server's clock jumps that far")
         if self.mode == "wait":
             time.sleep(seconds)

@@ -26,7 +26,7 @@ from openai_rulebook.client import ApiClient
 from openai_rulebook.endpoints import Endpoint
 from openai_rulebook.errors import RulebookError, Unsupported, UsageError
 from openai_rulebook.plugin import recording
-from openai_rulebook.plugin.clock import ServerClock, clock_of_set, recording_clock
+from openai_rulebook.plugin.clock import MAX_WAIT, ServerClock, clock_of_set, max_wait_of_set, recording_clock
 from openai_rulebook.plugin.draws import current_draws, draws_for_run, draws_of_set, version_note
 from openai_rulebook.plugin.outcomes import PhaseOutcome, classify
 from openai_rulebook.plugin.server_thread import ReferenceServer
@@ -528,7 +528,7 @@ def _write_reports(state: RulebookState) -> None:
     config = state.config
     if state.target.recording and state.client is not None:
         recording.write_meta(state.target, hypothesis=current_draws().as_meta(),
-                             clock=recording_clock(state.target.source))
+                             clock=recording_clock(state.target.source), max_wait=MAX_WAIT)
     report_dir = config.getoption("report_dir")
     if not report_dir or config.getoption("mutants"):
         return
@@ -596,7 +596,8 @@ def server_clock(request: pytest.FixtureRequest, api: ApiClient) -> ServerClock:
     """Let time pass on the API: the reference server's clock jumps, a replay needs nothing, a real API is waited for."""
     state = request.config.stash[STATE]
     if state.target.replaying:
-        return ServerClock("replay", recorded=clock_of_set(state.target.recorded_as))
+        meta = state.target.recorded_as
+        return ServerClock("replay", recorded=clock_of_set(meta), max_wait=max_wait_of_set(meta))
     if state.server is not None and state.server.state is not None:
         return ServerClock("jump", state.server.state.clock.advance)
     return ServerClock("wait")

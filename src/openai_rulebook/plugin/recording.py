@@ -99,10 +99,11 @@ def write_empty_cassette(path: Path) -> None:
         path.write_text(yaml.safe_dump({"interactions": [], "version": 1}), encoding="utf-8")
 
 
-def write_meta(target: Target, *, hypothesis: Mapping[str, Any], clock: str) -> None:
+def write_meta(target: Target, *, hypothesis: Mapping[str, Any], clock: str, max_wait: float) -> None:
     """Say where the cassette set came from and what a replay must do as the recording did, atomically.
 
-    ``hypothesis``: the settings the drawn tests ran with (``Draws.as_meta``); ``clock``: ``jump`` or ``wait``.
+    ``hypothesis``: the settings the drawn tests ran with (``Draws.as_meta``); ``clock``: ``jump`` or ``wait``;
+    ``max_wait``: the longest a waiting clock waited before it skipped a test.
     """
     assert target.cassette_dir is not None
     meta = {
@@ -114,6 +115,7 @@ def write_meta(target: Target, *, hypothesis: Mapping[str, Any], clock: str) -> 
         "tiers": sorted(target.tiers),
         "hypothesis": dict(hypothesis),
         "clock": clock,
+        "max_wait": max_wait,
     }
     write_atomically(target.cassette_dir / META_FILE, json.dumps(meta, indent=2) + "\n")
 
