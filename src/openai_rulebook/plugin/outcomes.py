@@ -37,8 +37,16 @@ def _short(exc: BaseException) -> str:
     return "\n".join(lines[:_MESSAGE_LINES]) + cut
 
 
-def classify(when: str, excinfo: pytest.ExceptionInfo[BaseException] | None, skipped_reason: str = "") -> PhaseOutcome:
-    """One phase (setup, call, teardown) of one test."""
+def classify(when: str, excinfo: pytest.ExceptionInfo[BaseException] | None, skipped_reason: str = "", *,
+             replay_miss: str = "") -> PhaseOutcome:
+    """One phase (setup, call, teardown) of one test.
+
+    ``replay_miss``: a request this phase asked of a replayed cassette that it does not hold. That is a harness
+    error whatever the test made of it (vcrpy's exception, a hypothesis ``Flaky…`` around it, a pass that swallowed
+    it): the replay no longer sends what was recorded, so no verdict of it can be trusted.
+    """
+    if replay_miss:
+        return PhaseOutcome("error", message=replay_miss)
     if excinfo is None:
         return PhaseOutcome("pass")
     leaves = _leaves(excinfo.value)

@@ -26,18 +26,18 @@ from openai_rulebook.client import ApiClient
 from openai_rulebook.endpoints import Endpoint
 from openai_rulebook.errors import RulebookError, TargetUnreachable, Unsupported, UsageError
 from openai_rulebook.plugin import recording
-from openai_rulebook.plugin.clock import ServerClock
+from openai_rulebook.plugin.clock import MAX_WAIT, ServerClock, clock_of_set, max_wait_of_set, recording_clock
+from openai_rulebook.plugin.draws import current_draws, draws_for_run, draws_of_set, version_note
 from openai_rulebook.plugin.outcomes import PhaseOutcome, classify
 from openai_rulebook.plugin.server_thread import ReferenceServer
 from openai_rulebook.plugin.spec_check import SpecCheck
-from openai_rulebook.plugin.targets import TARGETS, SOURCES, Target, resolve_target
+from openai_rulebook.plugin.targets import META_FILE, SOURCES, TARGETS, Target, resolve_target
 from openai_rulebook.routes import RouteIndex
 from openai_rulebook.verdicts import TestResult, rule_verdicts
 
 RULE_MARKER = "rule"
 STATE = pytest.StashKey["RulebookState"]()
 PHASES = pytest.StashKey[list[PhaseOutcome]]()
-HYPOTHESIS_PROFILE = "rulebook"
 PREVIOUS_PROFILE = pytest.StashKey[str]()
 #: set on an item when its test context started, so that a test skipped before its fixtures carries no evidence
 STARTED = pytest.StashKey[bool]()
@@ -137,7 +137,10 @@ def pytest_configure(config: pytest.Config) -> None:
     except RulebookError as exc:
         raise _stop(exc) from None
     config.stash[STATE] = RulebookState(config, target)
-    _load_hypothesis_profile(config, target)
+    try:
+        _load_hypothesis_profile(config, target)
+    except RulebookError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _check_faults(names: tuple[str, ...]) -> None:
@@ -196,31 +199,20 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def _load_hypothesis_profile(config: pytest.Config, target: Target) -> None:
-    try:
-        from hypothesis import HealthCheck, Phase, settings
-    except ImportError:  # pragma: no cover - hypothesis is a dependency
-        return
-    derandomize = not config.getoption("explore") or target.name in ("record", "replay")
-    if derandomize:
+    """Load the settings drawn tests run with: a replay's are the ones its set was recorded with, exactly."""
+    if target.replaying:
+        assert target.cassette_dir is not None
+        draws = draws_of_set(target.recorded_as, target.cassette_dir / META_FILE)
+    else:
+        derandomize = not config.getoption("explore") or target.recording
+        draws = draws_for_run(target.source, derandomize=derandomize, campaign=bool(config.getoption("mutants")))
+    if draws.derandomize:
         _pin_hypothesis_constants()
-    mutants = bool(config.getoption("mutants"))
-    max_examples = 8 if mutants else 25 if target.source in ("reference", None) else 10
-    # one name per set of values, so that a nested session cannot redefine the profile its outer session uses
-    profile = f"{HYPOTHESIS_PROFILE}-{max_examples}-{'derandomized' if derandomize else 'random'}" + \
-        ("-noshrink" if mutants else "")
-    settings.register_profile(
-        profile,
-        derandomize=derandomize,
-        database=None,  # a saved example would change the requests and break replay
-        deadline=None,
-        max_examples=max_examples,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-        print_blob=False,
-        # a fault campaign needs to know whether a test fails, not its smallest counterexample
-        **({"phases": (Phase.explicit, Phase.reuse, Phase.generate), "report_multiple_bugs": False}
-           if mutants else {}),
-    )
-    if not config.getoption("hypothesis_profile", default=None):
+    profile = draws.register()
+    # a replay draws what its recording drew, whatever --hypothesis-profile says; other runs let it win
+    if target.replaying or not config.getoption("hypothesis_profile", default=None):
+        from hypothesis import settings
+
         config.stash[PREVIOUS_PROFILE] = settings.get_current_profile_name()
         settings.load_profile(profile)
 
@@ -257,6 +249,8 @@ class RulebookState:
         self.leftovers: list[str] = []
         #: rules outside --areas
         self.out_of_areas: set[str] = set()
+        #: replay: the first request a cassette could not answer since the last test phase was judged
+        self.replay_miss: str | None = None
         self.spec = SpecCheck(_spec_path(config))
         self._seeds: dict[str, Seed] | None = None
         self.started_at = datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -307,7 +301,7 @@ class RulebookState:
                 return self.probes
             client = self.api()
             client.start_test()
-            with _cassette(self, self.probe_cassette()):
+            with _cassette(self, self.probe_cassette(), "the capability probe"):
                 self.probes = probe(client, endpoints)
                 left = client.clean_up()
             self.leftovers.extend(left)
@@ -568,7 +562,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not state.active or item not in state.items:
         return report
     reason = report.longrepr[2] if report.skipped and isinstance(report.longrepr, tuple) else ""
-    phase = classify(call.when, call.excinfo, reason)
+    phase = classify(call.when, call.excinfo, reason, replay_miss=state.replay_miss or "")
+    if state.replay_miss is not None:  # whatever the test made of vcrpy's exception, the replay went astray here
+        state.replay_miss = None
+        report.outcome, report.longrepr = "failed", phase.message
     phase.duration = report.duration
     assert state.catalog is not None
     unknown = state.catalog.unknown(phase.violated)
@@ -635,7 +632,8 @@ def _write_reports(state: RulebookState) -> dict[str, int] | None:
     assert state.catalog is not None
     config = state.config
     if state.target.recording and state.client is not None:
-        recording.write_meta(state.target)
+        recording.write_meta(state.target, hypothesis=current_draws().as_meta(),
+                             clock=recording_clock(state.target.source), max_wait=MAX_WAIT)
     if config.getoption("mutants"):
         return None
     from openai_rulebook.reporting import compliance_document, write_compliance
@@ -719,7 +717,8 @@ def server_clock(request: pytest.FixtureRequest, api: ApiClient) -> ServerClock:
     """Let time pass on the API: the reference server's clock jumps, a replay needs nothing, a real API is waited for."""
     state = request.config.stash[STATE]
     if state.target.replaying:
-        return ServerClock("replay")
+        meta = state.target.recorded_as
+        return ServerClock("replay", recorded=clock_of_set(meta), max_wait=max_wait_of_set(meta))
     if state.server is not None and state.server.state is not None:
         return ServerClock("jump", state.server.state.clock.advance)
     return ServerClock("wait")
@@ -738,7 +737,7 @@ def _rulebook_test_context(request: pytest.FixtureRequest) -> Iterator[None]:
     item.stash[STARTED] = True
     state.spec.current_test = item.nodeid
     path = _cassette_path(state, item) if state.target.recording or state.target.replaying else None
-    with _cassette(state, path):
+    with _cassette(state, path, item.nodeid):
         try:
             yield
         finally:
@@ -747,16 +746,50 @@ def _rulebook_test_context(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _cassette(state: RulebookState, path: Path | None) -> Iterator[None]:
-    """Record into or replay from the cassette at ``path`` (None: neither)."""
+def _cassette(state: RulebookState, path: Path | None, who: str) -> Iterator[None]:
+    """Record into or replay from the cassette at ``path`` (None: neither) for ``who`` (a node id, the probe).
+
+    In a replay, a request the cassette cannot answer is noted in ``state.replay_miss``, naming ``who``, the
+    request and the cassette: the test it happened in ends as a harness error with that message.
+    """
     if path is None:
         yield
         return
     mode = "all" if state.target.recording else "none"
     cassette = recording.make_vcr(mode).use_cassette(str(path), allow_playback_repeats=False)
+
+    def missed(request: str, held: int) -> None:
+        if state.replay_miss is None:
+            state.replay_miss = _replay_miss_message(state, who, request, held, path)
+
     try:
-        with cassette:
+        with cassette as played:
+            if state.target.replaying:
+                recording.watch_misses(played, missed)
             yield
+            if state.target.replaying and not played.all_played and state.replay_miss is None:
+                # fewer requests than recorded: the replay took another path and checked less than the recording
+                state.replay_miss = _replay_short_message(state, who, len(played.play_counts), len(played), path)
     finally:
         if state.target.recording:
             recording.write_empty_cassette(path)
+
+
+def _replay_miss_message(state: RulebookState, who: str, request: str, held: int, path: Path) -> str:
+    asked = (f"{request} once more than {path} holds it ({held} time{'s' if held > 1 else ''})" if held
+             else f"{request}, which {path} does not hold")
+    return f"replay: {who} asked for {asked}; {_rerecord_hint(state)}"
+
+
+def _replay_short_message(state: RulebookState, who: str, played: int, held: int, path: Path) -> str:
+    return f"replay: {who} asked for {played} of the {held} requests {path} holds; {_rerecord_hint(state)}"
+
+
+def _rerecord_hint(state: RulebookState) -> str:
+    meta = state.target.recorded_as
+    source = str(meta.get("target") or "reference")
+    again = f"rulebook run --target record --record-from {source}"
+    if source == "url":
+        again += f" --base-url {meta.get('base_url') or 'URL'}"
+    return (f"the test no longer sends what was recorded (changed test code or settings{version_note(meta)}). "
+            f"Re-record the set: {again} --cassette-dir {state.target.cassette_dir}")

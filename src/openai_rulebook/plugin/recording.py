@@ -11,8 +11,10 @@ import hashlib
 import json
 import re
 from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -97,8 +99,12 @@ def write_empty_cassette(path: Path) -> None:
         path.write_text(yaml.safe_dump({"interactions": [], "version": 1}), encoding="utf-8")
 
 
-def write_meta(target: Target) -> None:
-    """Say where the cassette set came from, atomically."""
+def write_meta(target: Target, *, hypothesis: Mapping[str, Any], clock: str, max_wait: float) -> None:
+    """Say where the cassette set came from and what a replay must do as the recording did, atomically.
+
+    ``hypothesis``: the settings the drawn tests ran with (``Draws.as_meta``); ``clock``: ``jump`` or ``wait``;
+    ``max_wait``: the longest a waiting clock waited before it skipped a test.
+    """
     assert target.cassette_dir is not None
     meta = {
         "schema": META_SCHEMA,
@@ -107,5 +113,50 @@ def write_meta(target: Target) -> None:
         "recorded_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "harness_version": __version__,
         "tiers": sorted(target.tiers),
+        "hypothesis": dict(hypothesis),
+        "clock": clock,
+        "max_wait": max_wait,
     }
     write_atomically(target.cassette_dir / META_FILE, json.dumps(meta, indent=2) + "\n")
+
+
+# -- a replay that asks for what was not recorded -------------------------------------------------------------------
+#: how much of a request body a replay miss shows
+MISS_BODY = 300
+
+
+def watch_misses(cassette: Any, on_miss: Callable[[str, int], None]) -> None:
+    """Call ``on_miss(request, times held)`` for each request a write-protected (replayed) ``cassette`` cannot answer.
+
+    vcrpy raises ``CannotOverwriteExistingCassetteException`` for it, which a drawn test turns into a hypothesis
+    error (``Flaky…``) and clean-up into a leftover; watching the cassette itself names the request whatever
+    becomes of the exception. Only this cassette object is wrapped, nothing global.
+    """
+    can_play = cassette.can_play_response_for
+
+    def watched(request: Any) -> bool:
+        playable = can_play(request)
+        if not playable and cassette.write_protected:
+            on_miss(*describe_miss(cassette, request))
+        return playable
+
+    cassette.can_play_response_for = watched
+
+
+def describe_miss(cassette: Any, request: Any) -> tuple[str, int]:
+    """``GET /v1/files?limit=2 {body}``, and how many times the cassette holds that request (all played already)."""
+    from vcr.matchers import requests_match
+
+    request = cassette._before_record_request(request) or request  # as vcrpy matched it: large bodies digested
+    url = urlsplit(request.uri)
+    target = url.path + (f"?{url.query}" if url.query else "")
+    body = request.body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    kind = next((value for name, value in request.headers.items() if name.lower() == "content-type"), "")
+    if body and "multipart" in str(kind):  # parts and boundaries say nothing a reader could match by eye
+        shown = f" (multipart body, {len(body)} characters)"
+    else:
+        shown = f" {body[:MISS_BODY]}{'…' if len(body) > MISS_BODY else ''}" if body else ""
+    held = sum(1 for recorded in cassette.requests if requests_match(request, recorded, cassette._match_on))
+    return f"{request.method} {target}{shown}", held

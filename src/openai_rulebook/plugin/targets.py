@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from openai_rulebook.catalog import TIERS
 from openai_rulebook.exits import nearest
@@ -47,6 +48,8 @@ class Target:
     tiers: frozenset[str]
     cassette_dir: Path | None
     faults: tuple[str, ...]
+    #: replay: the set's ``cassette-set.json`` (where it was recorded from, with which hypothesis settings and clock)
+    recorded_as: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def recording(self) -> bool:
@@ -83,7 +86,7 @@ def _parse_tiers(text: str | None, default: frozenset[str]) -> frozenset[str]:
     return tiers
 
 
-def read_cassette_meta(cassette_dir: Path) -> dict[str, object]:
+def read_cassette_meta(cassette_dir: Path) -> dict[str, Any]:
     meta_path = cassette_dir / META_FILE
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -147,5 +150,5 @@ def resolve_target(
         url = str(meta.get("base_url") or "http://127.0.0.1/v1")
         key = REFERENCE_KEY
         return Target(name, None, url, key, {}, _parse_tiers(tiers, DEFAULT_TIERS.get(source_of_set,
-                      DEFAULT_TIERS["live"])), directory, ())
+                      DEFAULT_TIERS["live"])), directory, (), recorded_as=meta)
     return Target(name, source, url, key, headers, _parse_tiers(tiers, DEFAULT_TIERS[source]), directory, faults)
