@@ -126,6 +126,9 @@ def _parser() -> argparse.ArgumentParser:
                     "(each must fail its rule and no other) and once per variant (none may change a verdict). "
                     "\nExit 1 when a fault is missed or fails another rule, a variant changes a verdict, or a rule "
                     "fails without faults.")
+    mutants.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
+                         help="processes to share the rounds among, each running the baseline once "
+                              f"(default: {min(2, os.cpu_count() or 1)}, the cores up to 2)")
     mutants.add_argument("--select", default=None, metavar="TEXT",
                          help="only faults and variants whose name (or a fault's rule) contains TEXT "
                               "(default: all)")
@@ -216,7 +219,73 @@ def cmd_mutants(args: argparse.Namespace) -> int:
     extra = ["--mutants", args.report_dir, "-q"]
     if args.select:
         extra += ["--mutants-select", args.select]
-    return _pytest(args, extra)
+    if args.jobs <= 1:
+        return _pytest(args, extra)
+    return _mutants_in_parallel(args)
+
+
+def _mutants_in_parallel(args: argparse.Namespace) -> int:
+    """``--jobs N``: N pytest processes, each with the baseline and its share of the rounds, then one mutants.json.
+
+    Every process computes the same balanced split from the same deterministic baseline (``--mutants-shard``); their
+    lines are passed through as they come, prefixed with the shard.
+    """
+    import subprocess
+    import tempfile
+    import threading
+    import time
+
+    from openai_rulebook.reporting import merge_mutants
+    from openai_rulebook.server import FAULTS, VARIANTS
+
+    report_dir = Path(args.report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="rulebook-shards-", dir=report_dir) as scratch:
+        processes = []
+        for index in range(args.jobs):
+            command = [sys.executable, "-m", "pytest", args.suites, "-p", "no:cacheprovider", "-q",
+                       "-W", "ignore::pytest.PytestAssertRewriteWarning",
+                       "--mutants", str(Path(scratch) / str(index)), "--mutants-shard", f"{index}/{args.jobs}"]
+            command += ["--mutants-select", args.select] if args.select else []
+            command += [arg for option in ("catalog", "spec") if getattr(args, option)
+                        for arg in (f"--{option}", getattr(args, option))]
+            command += [arg for arg in args.pytest_args if arg != "--"]
+            processes.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                              stdin=subprocess.DEVNULL, text=True, bufsize=1,
+                                              env={**os.environ, "PYTHONUNBUFFERED": "1"}))
+
+        def relay(index: int, stream: Any) -> None:
+            for line in stream:
+                if line.strip() and not line.startswith(("no tests ran", "=")):
+                    print(f"[{index}] {line.rstrip()}", flush=True)
+
+        relays = [threading.Thread(target=relay, args=(i, p.stdout), daemon=True) for i, p in enumerate(processes)]
+        for thread in relays:
+            thread.start()
+        codes = [process.wait() for process in processes]
+        for thread in relays:
+            thread.join()
+        documents = []
+        for index in range(args.jobs):
+            shard = Path(scratch) / str(index) / "mutants.json"
+            if not shard.is_file():
+                raise RulebookError(f"campaign shard {index} wrote no mutants.json (exit {codes[index]}); "
+                                    f"its lines above say why")
+            documents.append(json.loads(shard.read_text(encoding="utf-8")))
+        path = merge_mutants(report_dir, documents, seconds=time.monotonic() - started,
+                             order=[*FAULTS, *VARIANTS])
+    document = json.loads(path.read_text(encoding="utf-8"))
+    missed = [m["fault"] for m in document["mutants"] if not m["detected"]]
+    imprecise = [m["fault"] for m in document["mutants"] if m["other_rules_failed"]]
+    unspecific = [v["variant"] for v in document["variants"] if not v["specific"]]
+    print(f"rulebook: {document['detected']}/{document['faults']} faults detected, {len(imprecise)} imprecise; "
+          f"{len(document['variants']) - len(unspecific)}/{len(document['variants'])} variants passed unchanged; "
+          f"{len(document['run']['baseline_failed'])} rule(s) failing at baseline; {document['run']['seconds']:.0f} s "
+          f"with {args.jobs} jobs; wrote {path}", flush=True)
+    if missed or imprecise or unspecific or document["run"]["baseline_failed"]:
+        return exits.RULE_FAILED
+    return max(codes) if any(code not in (0, 5) for code in codes) else exits.OK
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

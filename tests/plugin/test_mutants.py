@@ -35,3 +35,44 @@ def test_every_fault_is_detected_and_no_variant_changes_a_verdict(campaign: Camp
     assert {v["variant"]: (v["changed"], v["not_unsupported"]) for v in document["variants"] if not v["specific"]} == {}
     assert document["specificity_rate"] == 1.0
     assert code == 0, output[-3000:]
+
+
+def test_shards_split_the_rounds_once_each_and_balance_their_cost() -> None:
+    """Each round goes to exactly one shard; the costliest rounds spread over the shards first."""
+    from openai_rulebook.plugin.mutants import _balanced
+
+    rounds = [("a", 500), ("b", 400), ("c", 100), ("d", 90), ("e", 10), ("f", 0)]
+    shards = [_balanced(rounds, index, 2) for index in range(2)]
+    assert shards[0] | shards[1] == {name for name, _ in rounds} and not shards[0] & shards[1]
+    cost = [sum(c for name, c in rounds if name in shard) for shard in shards]
+    assert abs(cost[0] - cost[1]) <= 100
+
+
+def test_a_bad_shard_is_a_usage_error() -> None:
+    from openai_rulebook.plugin.mutants import _shard
+
+    assert _shard("1/2") == (1, 2)
+    for text in ("2/2", "x", "1/0", "-1/2"):
+        with pytest.raises(pytest.UsageError, match="I/N"):
+            _shard(text)
+
+
+def test_merged_shards_recompute_the_rates(tmp_path) -> None:
+    """Two shards' mutants.json make one, in registry order, with rates over all of them."""
+    import json
+
+    from openai_rulebook.reporting import merge_mutants
+
+    def shard(mutants, variants, failed=()):
+        return {"run": {"tests": 10, "baseline_failed": list(failed), "faults_seconds": 1, "variants_seconds": 2},
+                "mutants": mutants, "variants": variants}
+
+    fault = lambda name, ok: {"fault": name, "detected": ok, "other_rules_failed": []}  # noqa: E731
+    variant = lambda name, ok: {"variant": name, "specific": ok}  # noqa: E731
+    path = merge_mutants(tmp_path, [shard([fault("f2", True)], [variant("v1", True)]),
+                                    shard([fault("f1", False)], [variant("v2", False)], ["r"])],
+                         seconds=3.0, order=["f1", "f2", "v1", "v2"])
+    document = json.loads(path.read_text())
+    assert [m["fault"] for m in document["mutants"]] == ["f1", "f2"]
+    assert document["detection_rate"] == 0.5 and document["specificity_rate"] == 0.5
+    assert document["run"]["baseline_failed"] == ["r"] and document["run"]["shards"] == 2

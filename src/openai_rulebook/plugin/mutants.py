@@ -112,6 +112,13 @@ def run_mutants(session: pytest.Session, state: RulebookState) -> None:
     # in a way the fault (the variant) would have changed: only those tests are run again
     fault_rounds = [(fault, _reached(items, consulted, fault.rule)) for fault in faults]
     variant_rounds = [(variant, _reached(items, consulted, NOTE_PREFIX + variant.name)) for variant in variants]
+    shard = _shard(config.getoption("mutants_shard"))
+    if shard is not None:
+        mine = _balanced([(f.name, len(r)) for f, r in fault_rounds] + [(v.name, len(r)) for v, r in variant_rounds],
+                         *shard)
+        fault_rounds = [(f, r) for f, r in fault_rounds if f.name in mine]
+        variant_rounds = [(v, r) for v, r in variant_rounds if v.name in mine]
+        write(f"shard {shard[0]}/{shard[1]}: {len(fault_rounds)} fault(s), {len(variant_rounds)} variant(s)")
     firsts = [reached[0] for _, reached in fault_rounds + variant_rounds if reached]
 
     def play(reached: list[pytest.Item], *, faults: set[str], variants: set[str]) -> list[TestResult]:
@@ -206,6 +213,31 @@ def run_mutants(session: pytest.Session, state: RulebookState) -> None:
           f"{len(baseline_failed)} rule(s) failing at baseline; {time.monotonic() - started:.0f} s "
           f"(faults {faults_seconds:.0f} s, variants {variants_seconds:.0f} s); wrote {path}")
     session.testsfailed = len(missed) + len(imprecise) + len(unspecific) + len(baseline_failed)
+
+
+def _shard(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        index, count = -1, 0
+    if not 0 <= index < count:
+        raise pytest.UsageError(f"--mutants-shard {text!r}: expected I/N with 0 <= I < N, e.g. 0/2")
+    return index, count
+
+
+def _balanced(rounds: list[tuple[str, int]], index: int, count: int) -> set[str]:
+    """The names of the rounds shard ``index`` of ``count`` plays: the costliest round (most tests re-run) goes to the
+    least loaded shard, in turn. Every shard computes the same split from the same (deterministic) baseline."""
+    loads = [0] * count
+    mine: set[str] = set()
+    for name, cost in sorted(rounds, key=lambda item: (-item[1], item[0])):
+        target = loads.index(min(loads))
+        loads[target] += cost + 1  # a round costs its tests, and a little for the round itself
+        if target == index:
+            mine.add(name)
+    return mine
 
 
 def _evidence(results: list[TestResult], rules: set[str]) -> list[dict[str, str]]:

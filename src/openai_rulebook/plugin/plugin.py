@@ -104,6 +104,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run the suites once per reference-server fault and write DIR/mutants.json")
     group.addoption("--mutants-select", default=None, metavar="TEXT",
                     help="with --mutants: only faults whose name or rule contains TEXT")
+    group.addoption("--mutants-shard", default=None, metavar="I/N",
+                    help="with --mutants: play only shard I (0-based) of N of the rounds, balanced by the tests each "
+                         "re-runs ('rulebook mutants --jobs N' runs the N shards in parallel and merges them)")
     parser.addini("rulebook_catalog", "path of the rule catalog, relative to the rootdir", default="specs/rules.yaml")
     parser.addini("rulebook_spec", "path of the official OpenAPI spec, relative to the rootdir", default="")
     parser.addini("rulebook_suites", "directory whose tests must all carry a rule marker", default="suites")

@@ -35,3 +35,18 @@ def write_mutants(report_dir: Path, mutants: Sequence[Mapping[str, Any]], *, run
     path = report_dir / FILE_NAME
     write_atomically(path, json.dumps(document, indent=2) + "\n")
     return path
+
+
+def merge_mutants(report_dir: Path, documents: Sequence[Mapping[str, Any]], *, seconds: float,
+                  order: Sequence[str] = ()) -> Path:
+    """Join the ``mutants.json`` of parallel shards (``rulebook mutants --jobs N``) into one, rates recomputed;
+    faults and variants in ``order`` (their names as registered)."""
+    run = dict(documents[0]["run"]) if documents else {}
+    run.update(seconds=round(seconds, 2), shards=len(documents),
+               baseline_failed=sorted({rule for d in documents for rule in d["run"].get("baseline_failed", [])}),
+               faults_seconds=round(sum(d["run"].get("faults_seconds", 0) for d in documents), 2),
+               variants_seconds=round(sum(d["run"].get("variants_seconds", 0) for d in documents), 2))
+    position = {name: index for index, name in enumerate(order)}
+    mutants = sorted((m for d in documents for m in d["mutants"]), key=lambda m: position.get(m["fault"], 0))
+    variants = sorted((v for d in documents for v in d["variants"]), key=lambda v: position.get(v["variant"], 0))
+    return write_mutants(report_dir, mutants, run=run, variants=variants)
