@@ -47,7 +47,7 @@ def error_envelope(response: httpx.Response) -> dict[str, Any]:
         raise RuleViolation(
             ENVELOPE_RULE,
             expected='{"error": {"message": str, "type": str, "param": str|null, "code": str|null}}',
-            actual=f"{_brief(response)} ({'; '.join(problems)})",
+            actual=f"{_brief(response)} ({'; '.join(problems)})", response=response,
         )
     return error  # type: ignore[return-value]
 
@@ -77,11 +77,11 @@ def expect_rejected(
     ok = response.status_code == status if status else refused
     if not ok:
         raise RuleViolation(rule, expected=f"{wanted} rejecting the request{f' ({why})' if why else ''}",
-                            actual=_brief(response))
+                            actual=_brief(response), response=response)
     error = error_envelope(response)
     if param is not None and error.get("param") != param:
         raise RuleViolation(rule, expected=f"{wanted} with error.param = {param!r}",
-                            actual=f"error.param = {error.get('param')!r} ({_brief(response)})")
+                            actual=f"error.param = {error.get('param')!r} ({_brief(response)})", response=response)
     return error
 
 
@@ -89,7 +89,7 @@ def expect_accepted(response: httpx.Response, rule: str, *, why: str = "") -> An
     """The request kept to ``rule`` (its boundary included): a 2xx, whose JSON body is returned as a ``Body``."""
     if not response.is_success:
         raise RuleViolation(rule, expected=f"2xx accepting the request{f' ({why})' if why else ''}",
-                            actual=_brief(response))
+                            actual=_brief(response), response=response)
     try:
         return read(response.json(), rule)
     except ValueError:
@@ -196,10 +196,12 @@ class BodyList(list):  # type: ignore[type-arg]
             yield read(value, self._rule, what=self._what, where=f"{self._where}[{index}]")
 
 
-def expect(rule: str, condition: bool, *, expected: str, actual: Any) -> None:
-    """A property of a response that ``rule`` requires."""
+def expect(rule: str, condition: bool, *, expected: str, actual: Any, response: httpx.Response | None = None) -> None:
+    """A property of a response that ``rule`` requires; ``response``, if given, is the one the evidence points at
+    (else the test's last request)."""
     if not condition:
-        raise RuleViolation(rule, expected=expected, actual=repr(actual) if not isinstance(actual, str) else actual)
+        raise RuleViolation(rule, expected=expected, actual=repr(actual) if not isinstance(actual, str) else actual,
+                            response=response)
 
 
 class Null:

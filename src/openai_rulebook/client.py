@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from openai_rulebook import __version__
+from openai_rulebook import __version__, evidence
 from openai_rulebook.errors import Inconclusive, Unsupported
 from openai_rulebook.routes import NO_SUCH_ROUTE, RouteCheck, RouteIndex
 
@@ -35,12 +35,14 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: a fixed multipart boundary: httpx draws a random one per request, and cassettes match requests on their bodies
 MULTIPART_BOUNDARY = "rulebook-multipart-boundary-3f9c2e"
 _BODY_EXCERPT = 600
+#: the key under which a response's ``extensions`` say which exchange of the current test it is
+EXCHANGE_INDEX = "rulebook.exchange"
 _KEPT_BODY = 4096  # evidence needs the start of a body, never a whole upload
 
 
 @dataclass(frozen=True)
 class Exchange:
-    """One request and its response, as evidence: no headers but the content type, never a key."""
+    """One request and its response, as evidence: headers redacted (``evidence.py``), never a key."""
 
     method: str
     path: str
@@ -50,14 +52,23 @@ class Exchange:
     response_body: str
     #: "test" for the test's own requests, "cleanup" for what the client sends to delete what the test created
     phase: str = "test"
+    url: str = ""
+    request_headers: Mapping[str, str] = field(default_factory=dict)
+    response_headers: Mapping[str, str] = field(default_factory=dict)
+    #: False when the kept body is only the start of what was sent (a large upload, a streamed body)
+    body_complete: bool = True
 
     def summary(self) -> dict[str, Any]:
         target = f"{self.path}?{self.query}" if self.query else self.path
         item = {
             "request": f"{self.method} {target}",
+            "request_headers": dict(self.request_headers),
             "request_body": self.request_body[:_BODY_EXCERPT],
             "status": self.status,
+            "response_headers": dict(self.response_headers),
             "response_body": self.response_body[:_BODY_EXCERPT],
+            "curl": evidence.curl(self.method, self.url, self.request_headers, self.request_body,
+                                  body_complete=self.body_complete),
         }
         if self.phase != "test":
             item["phase"] = self.phase
@@ -185,17 +196,25 @@ class ApiClient:
 
     # -- evidence and clean-up ----------------------------------------------------------------------------------------
     def _record(self, request: httpx.Request, response: httpx.Response, *, judged: bool = True) -> None:
+        secrets = [self.api_key or "", *self.headers.values()]
+        body, complete = _request_body(request)
         self.exchanges.append(
             Exchange(
                 method=request.method,
                 path=request.url.path,
                 query=request.url.query.decode(),
                 status=response.status_code,
-                request_body=_request_body(request),
-                response_body=response.text[:_KEPT_BODY],
+                request_body=evidence.redact_text(body, secrets),
+                response_body=evidence.redact_text(response.text[:_KEPT_BODY], secrets),
                 phase=self._phase,
+                url=str(request.url),
+                request_headers=evidence.request_headers(request.headers.items(), secrets),
+                response_headers=evidence.response_headers(response.headers.items()),
+                body_complete=complete,
             )
         )
+        # which exchange a response is, so that a violation raised about it points at the request that decided
+        response.extensions[EXCHANGE_INDEX] = len(self.exchanges) - 1
         endpoint = self.endpoint_of(request)
         if endpoint is not None and self._phase == "test":
             if response.is_success:
@@ -256,11 +275,11 @@ class ApiClient:
         return left
 
 
-def _request_body(request: httpx.Request) -> str:
-    """The start of the body as evidence; a streamed body (a large upload) is never read for it."""
+def _request_body(request: httpx.Request) -> tuple[str, bool]:
+    """The start of the body as evidence, and whether that is all of it; a streamed body is never read for it."""
     try:
         content = request.content
     except httpx.RequestNotRead:
         length = request.headers.get("content-length", "unknown")
-        return f"<streamed body, {length} bytes>"
-    return content[:_KEPT_BODY].decode("utf-8", "replace")
+        return f"<streamed body, {length} bytes>", False
+    return content[:_KEPT_BODY].decode("utf-8", "replace"), len(content) <= _KEPT_BODY

@@ -25,11 +25,13 @@ import pytest
 class RuleViolation(AssertionError):
     """The API's behaviour contradicts catalog rule ``rule``."""
 
-    def __init__(self, rule: str, *, expected: str, actual: str, detail: str = "") -> None:
+    def __init__(self, rule: str, *, expected: str, actual: str, detail: str = "", response: object = None) -> None:
         self.rule = rule
         self.expected = expected
         self.actual = actual
         self.detail = detail
+        #: the response that broke the rule (an ``httpx.Response``), when the check had it: the deciding exchange
+        self.response = response
         lines = [f"[{rule}]", f"Expected: {expected}", f"Actual: {actual}"]
         if detail:
             lines.append(detail)

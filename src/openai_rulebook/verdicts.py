@@ -38,6 +38,8 @@ class TestResult:
     exchanges: list[dict[str, Any]] = field(default_factory=list)
     #: catalog endpoints that answered this test with a 4xx
     refused: tuple[str, ...] = ()
+    #: the index in ``exchanges`` of the exchange that decided a failure (or an inconclusive, an error)
+    deciding: int | None = None
 
     def without_control(self, accepted: set[str]) -> TestResult:
         """A pass that rests on refusals of endpoints that accepted nothing all run proves nothing: inconclusive."""
@@ -46,7 +48,8 @@ class TestResult:
             return self
         return TestResult(self.nodeid, self.rules, "inconclusive", message=(
             f"no control: {', '.join(missing)} refused this test and accepted no request all run, so a refusal "
-            "proves no rule"), duration=self.duration, exchanges=self.exchanges, refused=self.refused)
+            "proves no rule"), duration=self.duration, exchanges=self.exchanges, refused=self.refused,
+            deciding=self.deciding)
 
     def outcome_for(self, rule_id: str) -> Outcome:
         if self.outcome == "fail" and self.violated:
@@ -70,12 +73,33 @@ def _evidence(result: TestResult, outcome: Outcome) -> dict[str, Any]:
     if result.message:
         item["message"] = result.message
     if outcome in ("fail", "error", "inconclusive", "unsupported"):
-        # the test's own last requests: clean-up (deleting what it created) never crowds out what decided the verdict
-        item["exchanges"] = [e for e in result.exchanges if e.get("phase", "test") == "test"][-3:]
+        item.update(_exchanges(result))
     else:
         item["requests"] = len(result.exchanges)
         item["statuses"] = sorted({exchange["status"] for exchange in result.exchanges})
     return item
+
+
+#: how many of the test's exchanges before the deciding one are kept for context
+CONTEXT = 2
+
+
+def _exchanges(result: TestResult) -> dict[str, Any]:
+    """The deciding exchange (marked, with its curl line), the few before it, and clean-up apart: clean-up (deleting
+    what the test created) never crowds out the request that decided the verdict."""
+    own = [(index, e) for index, e in enumerate(result.exchanges) if e.get("phase", "test") == "test"]
+    cleanup = [e for e in result.exchanges if e.get("phase", "test") != "test"]
+    deciding = result.deciding if result.deciding is not None else (own[-1][0] if own else None)
+    position = next((at for at, (index, _) in enumerate(own) if index == deciding), len(own) - 1)
+    kept = [dict(e) for _, e in own[max(0, position - CONTEXT):position + 1]]
+    if kept and deciding is not None:
+        kept[-1]["deciding"] = True
+    out: dict[str, Any] = {"exchanges": kept}
+    if kept and kept[-1].get("deciding"):
+        out["reproduce"] = kept[-1].get("curl", "")
+    if cleanup:
+        out["cleanup"] = [{"request": e["request"], "status": e["status"]} for e in cleanup]
+    return out
 
 
 def rule_verdicts(

@@ -52,6 +52,12 @@ class WallClock:
     def reset(self) -> None:
         self.began = time.monotonic()
 
+    def tick(self, millis: int) -> None:
+        """Wall time moves by itself."""
+
+    def after(self, seconds: int) -> int:
+        return self.start + -(-int((time.monotonic() - self.began + seconds) * 1000) // 1000)
+
 
 @pytest.fixture(scope="module")
 def url_server() -> Iterator[str]:

@@ -38,6 +38,7 @@ from openai_rulebook.verdicts import TestResult, rule_verdicts
 RULE_MARKER = "rule"
 STATE = pytest.StashKey["RulebookState"]()
 PHASES = pytest.StashKey[list[PhaseOutcome]]()
+DECIDING = pytest.StashKey[int | None]()
 PREVIOUS_PROFILE = pytest.StashKey[str]()
 #: set on an item when its test context started, so that a test skipped before its fixtures carries no evidence
 STARTED = pytest.StashKey[bool]()
@@ -577,6 +578,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                                               f"{state.catalog.path}", duration=report.duration)
     phases = item.stash.setdefault(PHASES, [])
     phases.append(phase)
+    if call.when == "call" and phase.outcome != "pass" and state.client is not None:
+        item.stash[DECIDING] = _deciding(state.client, call.excinfo)
     if phase.outcome in ("inconclusive", "unsupported"):
         # not a failure of the API, not a pass either: shown as a skip whose reason says which
         report.outcome = "skipped"
@@ -594,9 +597,27 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             message=worst.message, duration=sum(p.duration for p in phases),
             exchanges=[exchange.summary() for exchange in client.exchanges] if client else [],
             refused=tuple(sorted(client.refused)) if client else (),
+            deciding=item.stash.get(DECIDING, None) if client else None,
         ))
         del item.stash[PHASES]
+        if DECIDING in item.stash:
+            del item.stash[DECIDING]
     return report
+
+
+def _deciding(client: ApiClient, excinfo: pytest.ExceptionInfo[BaseException] | None) -> int | None:
+    """Which of the test's exchanges decided its outcome: the response a violation names, else the last request
+    the test itself sent (never clean-up, which runs later)."""
+    from openai_rulebook.client import EXCHANGE_INDEX
+    from openai_rulebook.errors import RuleViolation
+
+    if excinfo is not None:
+        leaves = list(excinfo.value.exceptions) if isinstance(excinfo.value, BaseExceptionGroup) else [excinfo.value]
+        for leaf in leaves:
+            response = getattr(leaf, "response", None) if isinstance(leaf, RuleViolation) else None
+            if response is not None and EXCHANGE_INDEX in response.extensions:
+                return int(response.extensions[EXCHANGE_INDEX])
+    return len(client.exchanges) - 1 if client.exchanges else None
 
 
 # -- end of session -----------------------------------------------------------------------------------------------------

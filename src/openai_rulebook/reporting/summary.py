@@ -69,6 +69,8 @@ def print_summary(document: Mapping[str, Any], console: Console | None = None) -
         message = " ".join(line.strip() for line in lines[:2])
         console.print(f"[{STYLES[rule['verdict']]}]{rule['verdict'].upper()}[/] {escape(rule['id'])}: "
                       f"{escape(message)}")
+        if rule["verdict"] == "fail" and first.get("reproduce"):
+            console.print(f"  reproduce: {escape(first['reproduce'])}", style="dim", soft_wrap=True)
 
 
 def _print_capabilities(capabilities: list[Mapping[str, Any]], console: Console) -> None:
