@@ -12,7 +12,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from openai_rulebook.checks import expect, expect_accepted, expect_rejected, read
+from openai_rulebook.checks import expect, expect_accepted, expect_rejected, listed, read
 from openai_rulebook.consistent_reads import read_consistently
 from openai_rulebook.errors import Inconclusive
 
@@ -31,9 +31,9 @@ def ids_of(page):
 
 
 def listed_files(api, rule_id: str, store_id: str, batch_id: str) -> list[dict]:
-    page = expect_accepted(api.get(batches_path(store_id, batch_id, "files"), params={"limit": 100, "order": "asc"}),
-                           rule_id, why="listing the batch's files")
-    return page["data"]
+    """The batch's files; a list that breaks its own rules (an id twice) leaves the test inconclusive."""
+    return listed(api.get(batches_path(store_id, batch_id, "files"), params={"limit": 100, "order": "asc"}),
+                  "listing the batch's files", rule=rule_id, limit=100)
 
 
 def counts_agree(rule_id: str, counts: dict, files: list[dict], what: str) -> None:
@@ -346,8 +346,8 @@ class FileBatches(RuleBasedStateMachine):
             completed = [file_id for file_id in self.doomed & set(statuses) if statuses[file_id] == "completed"]
             expect(CANCEL, not completed, expected="files in progress at a cancel do not complete", actual=completed)
         store, store_files = read_consistently(
-            lambda: expect_accepted(self.api.get(f"{STORES}/{self.store_id}/files",
-                                                 params={"limit": 100, "order": "asc"}), STORE_COUNTS)["data"],
+            lambda: listed(self.api.get(f"{STORES}/{self.store_id}/files", params={"limit": 100, "order": "asc"}),
+                           "listing the store's files", rule=STORE_COUNTS, limit=100),
             lambda: expect_accepted(self.api.get(f"{STORES}/{self.store_id}"), STORE_COUNTS),
             what="the store's files")
         counts_agree(STORE_COUNTS, store.get("file_counts", {}), store_files, "the store")

@@ -14,7 +14,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from openai_rulebook.checks import expect, expect_accepted, expect_rejected, read
+from openai_rulebook.checks import expect, expect_accepted, expect_rejected, listed, read
 from openai_rulebook.consistent_reads import read_consistently
 from openai_rulebook.errors import Inconclusive
 
@@ -619,18 +619,17 @@ class VectorStoreFiles(RuleBasedStateMachine):
     @invariant()
     def the_store_agrees_with_its_files(self):
         def listing():
-            page = expect_accepted(self.api.get(files_path(self.store_id), params={"limit": 100, "order": "desc"}),
-                                   ENDPOINTS, why="listing the store's files")
-            return page["data"]
+            return listed(self.api.get(files_path(self.store_id), params={"limit": 100, "order": "desc"}),
+                          "listing the store's files", rule=ENDPOINTS, limit=100)
 
         # processing may end between two requests: the store is compared with a list that stood still around it
         store, items = read_consistently(
             listing, lambda: expect_accepted(self.api.get(f"{STORES}/{self.store_id}"), COUNTS,
                                              why="retrieving the store"), what="the store's files")
-        listed = {item["id"]: item for item in items}
-        expect(ENDPOINTS, set(listed) == set(self.attached), expected=f"listed: {sorted(self.attached)}",
-               actual=sorted(listed))
-        for file_id, item in listed.items():
+        by_id = {item["id"]: item for item in items}
+        expect(ENDPOINTS, set(by_id) == set(self.attached), expected=f"by_id: {sorted(self.attached)}",
+               actual=sorted(by_id))
+        for file_id, item in by_id.items():
             expect(UPDATE, item.get("attributes") == self.attached.get(file_id),
                    expected=f"{file_id} with attributes {self.attached.get(file_id)}", actual=item.get("attributes"))
             status = item.get("status")
@@ -640,11 +639,11 @@ class VectorStoreFiles(RuleBasedStateMachine):
             elif status != "in_progress":
                 self.finished[file_id] = status
         counts = store.get("file_counts", {})
-        statuses = [item.get("status") for item in listed.values()]
+        statuses = [item.get("status") for item in by_id.values()]
         expect(COUNTS, all(counts.get(s) == statuses.count(s) for s in STATUSES)
                and counts.get("total") == len(statuses) == sum(counts.get(s, 0) for s in STATUSES),
-               expected=f"file_counts matching the listed statuses {statuses}", actual=counts)
-        usage = sum(item.get("usage_bytes", 0) for item in listed.values())
+               expected=f"file_counts matching the by_id statuses {statuses}", actual=counts)
+        usage = sum(item.get("usage_bytes", 0) for item in by_id.values())
         expect(COUNTS, store.get("usage_bytes") == usage, expected=f"usage_bytes {usage}, the files' sum",
                actual=store.get("usage_bytes"))
         processing = "in_progress" in statuses

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from openai_rulebook.checks import expect, expect_accepted, expect_rejected, precondition
+from openai_rulebook.checks import expect, expect_accepted, expect_rejected, listed
 from openai_rulebook.consistent_reads import read_consistently
 
 LIST = "/vector_stores"
@@ -207,9 +207,8 @@ def static(size: int, overlap: int) -> dict:
 
 def listed_files(api, rule_id: str, store_id: str) -> list[dict]:
     """The store's files, read from another area's endpoint: a step, not the rule (a broken list: inconclusive)."""
-    page = precondition(api.get(f"{LIST}/{store_id}/files", params={"limit": 100, "order": "asc"}),
-                        "listing the store's files (GET /v1/vector_stores/{id}/files)")
-    return page.field("data", list)
+    return listed(api.get(f"{LIST}/{store_id}/files", params={"limit": 100, "order": "asc"}),
+                  "listing the store's files (GET /v1/vector_stores/{id}/files)", limit=100)
 
 
 @pytest.mark.rule("vector_stores.file_ids_range")

@@ -111,6 +111,29 @@ def precondition(response: httpx.Response, what: str) -> Any:
         raise Inconclusive(f"precondition failed: {what}: the answer is not JSON: {_brief(response)}") from exc
 
 
+def listed(response: httpx.Response, what: str, *, rule: str | None = None, limit: int | None = None) -> list[Any]:
+    """The items of a list page a test reads to check *another* rule (the files of a store, a batch's files).
+
+    The page is first held to the list's own rules: an answer, a ``data`` array, no id twice, at most ``limit``
+    items. A broken list is the list rules' business (their own tests fail it): here it leaves the test
+    inconclusive, with the broken list as evidence, so that one broken list never fails unrelated rules. With
+    ``rule``, a refusal of the request is that rule's violation (the list is the rule's own endpoint).
+    """
+    page = expect_accepted(response, rule, why=what) if rule is not None else precondition(response, what)
+    items = page.get("data") if isinstance(page, dict) else None
+    if not isinstance(items, list):
+        raise Inconclusive(f"precondition failed: {what}: the list has no data array: {_brief(response)}")
+    ids = [item.get("id") for item in items if isinstance(item, dict)]
+    twice = sorted({i for i in ids if ids.count(i) > 1 and i is not None})
+    if twice:
+        raise Inconclusive(f"precondition failed: {what}: the list names {', '.join(twice)} more than once "
+                           "(a broken list, judged by the list rules)")
+    if limit is not None and len(items) > limit:
+        raise Inconclusive(f"precondition failed: {what}: {len(items)} items for limit={limit} (a broken list, "
+                           "judged by the list rules)")
+    return items
+
+
 # -- reading responses --------------------------------------------------------------------------------------------
 def read(value: Any, rule: str | None, *, what: str = "", where: str = "") -> Any:
     """``value`` (parsed JSON) wrapped so that reading it for ``rule`` cannot crash the test (see ``Body``)."""

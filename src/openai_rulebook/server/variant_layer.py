@@ -53,6 +53,10 @@ REAL_NULL_FIELDS: dict[str, dict[str, str]] = {
 #: or missing; a suite must turn each into rule violations or inconclusives, never a harness error
 MALFORMED = {"responses.malformed_nulls": "null", "responses.malformed_missing": "missing"}
 _KEPT = frozenset({"id", "object"})
+#: an illegal variant for the harness's own tests: every list page repeats an item (its first one instead of its
+#: last, or once more when it holds one); only the rules of lists may fail under it, never a rule that merely
+#: reads a list to check something else
+LIST_DUPLICATES = "lists.duplicates"
 EXTRA_FIELD = "x_rulebook_variant"
 EXTRA_HEADERS = {"openai-processing-ms": "42", "x-rulebook-variant": "extra"}
 
@@ -67,6 +71,8 @@ register_variant(
     *(Variant(name, legal=False, description=f"NOT LEGAL, for harness tests: every member of every JSON object "
                                              f"but id and object is {how}")
       for name, how in MALFORMED.items()),
+    Variant(LIST_DUPLICATES, legal=False, description="NOT LEGAL, for harness tests: every list page repeats an "
+                                                      "item (its first instead of its last, or twice if alone)"),
     Variant(REAL_NULLS, description="fields real traffic shows null are null: file status_details and unset "
                                     "expires_at, batch model and unset timestamps/errors/metadata, a vector store's "
                                     "unset name/description/expires_at, a vector store file's last_error"),
@@ -213,6 +219,11 @@ def _rewrite(variants: Variants, headers: list[tuple[bytes, bytes]], body: bytes
             for obj in objects:
                 obj[EXTRA_FIELD] = "an undocumented field a client must ignore"
             changed = True
+        if LIST_DUPLICATES in variants and document.get("object") == "list":
+            data = document.get("data")
+            if isinstance(data, list) and data:
+                document["data"] = [*data[:-1], data[0]] if len(data) > 1 else [data[0], data[0]]
+                changed = True
         for name, how in MALFORMED.items():
             # error envelopes stay whole: the route-not-found answer must stay told apart from an unknown id's
             if name in variants and "error" not in document:
