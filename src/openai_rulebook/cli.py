@@ -30,7 +30,7 @@ from typing import Any, NoReturn
 from openai_rulebook import __version__, exits
 from openai_rulebook.errors import RulebookError, UsageError
 
-DEFAULT_CATALOG = "specs/rules.yaml"
+DEFAULT_CATALOG = "specs/rules"
 DEFAULT_SUITES = "suites"
 DEFAULT_REPORT_DIR = "reports"
 INTERRUPTED = 130

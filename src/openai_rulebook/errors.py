@@ -3,7 +3,7 @@
     AssertionError
      └── RuleViolation          the API broke a catalog rule: a verdict of *fail* for that rule
     RulebookError               the harness cannot do its job: never a verdict, always a stop (exit 3)
-     ├── CatalogError           specs/rules.yaml (or a marker, a fault) is wrong (exit 2)
+     ├── CatalogError           specs/rules/ (or a marker, a fault) is wrong (exit 2)
      ├── UsageError             a bad option or combination of options (exit 2)
      ├── TargetError            the target cannot be used (no key for live, ...) (exit 2)
      │   └── TargetUnreachable  the target does not answer at all: nothing can be checked (exit 4)

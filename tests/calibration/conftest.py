@@ -26,7 +26,7 @@ def corpus() -> Corpus:
 
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
-    return load_catalog(ROOT / "specs" / "rules.yaml")
+    return load_catalog(ROOT / "specs" / "rules")
 
 
 @pytest.fixture(scope="session")

@@ -179,3 +179,118 @@ def test_seeds_file_that_is_not_a_path_is_a_catalog_error(write: Write) -> None:
     """``seeds_file: 5`` is a CatalogError naming the file, like every other bad entry."""
     path = write("seeds_file: 5\nrules:\n" + _rule())
     assert str(path) in _error(path)
+
+
+# -- a catalog directory: one file per area ----------------------------------------------------------------------
+Area = Callable[..., Path]
+
+
+@pytest.fixture
+def area(tmp_path: Path) -> Area:
+    """Write ``<name>.yaml`` in a catalog directory with the given rule entries (see ``_rule``); return its path."""
+    directory = tmp_path / "rules"
+    directory.mkdir()
+
+    def area_(name: str, *rules: str, header: str = "") -> Path:
+        path = directory / name
+        path.write_text(header + "rules:\n" + "".join(rules), encoding="utf-8")
+        return path
+
+    return area_
+
+
+def test_directory_loads_each_area_file_in_name_order_with_file_and_line(area: Area) -> None:
+    """Area files load in name order, rules in file order; ``where`` names each rule's own file and line, and
+    ``seeds_file`` comes from ``_catalog.yaml``, relative to the directory."""
+    zebra = area("zebra.yaml", _rule("zebra.one"))
+    alpha = area("alpha.yaml", _rule("alpha.one"), _rule("alpha.two"))
+    directory = alpha.parent
+    (directory / "_catalog.yaml").write_text("seeds_file: ../seeds.tsv\n", encoding="utf-8")
+    (directory / "README.md").write_text("not a catalog file\n", encoding="utf-8")
+    catalog = load_catalog(directory)
+    assert [rule.id for rule in catalog.rules] == ["alpha.one", "alpha.two", "zebra.one"]
+    assert catalog.path == directory
+    assert catalog.where("alpha.two") == f"{alpha}:7" and catalog.where("zebra.one") == f"{zebra}:2"
+    assert catalog.seeds_file == (directory.parent / "seeds.tsv").resolve()
+
+
+def test_rule_in_the_wrong_area_file_names_both(area: Area) -> None:
+    """A rule whose id does not start with its file's name is refused, naming the file and the one it belongs in."""
+    path = area("files.yaml", _rule("files.ok"), _rule("uploads.misplaced"))
+    message = _error(path.parent)
+    assert f"{path}:7: rule 'uploads.misplaced' is in files.yaml, but its area is 'uploads'" in message
+    assert "it belongs in uploads.yaml" in message
+
+
+def test_duplicate_id_across_files_names_both_places(area: Area) -> None:
+    """A rule copied into another area's file is named there, and as a duplicate of the original, file and line."""
+    original = area("uploads.yaml", _rule("uploads.one"), _rule("uploads.copied"))
+    copy = area("files.yaml", _rule("files.ok"), _rule("uploads.copied"))
+    message = _error(copy.parent)
+    assert f"{copy}:7: rule 'uploads.copied' is in files.yaml" in message
+    assert f"{original}:7: rule 'uploads.copied': duplicate id, first defined at {copy}:7" in message
+
+
+def test_area_file_takes_only_rules_and_settings_only_seeds_file(area: Area) -> None:
+    """``seeds_file`` goes in ``_catalog.yaml`` once; any other top-level key is refused, naming its file."""
+    path = area("demo.yaml", _rule(), header="seeds_file: seeds.tsv\n")
+    settings = path.parent / "_catalog.yaml"
+    settings.write_text("seeds_file: seeds.tsv\nversion: 2\n", encoding="utf-8")
+    message = _error(path.parent)
+    assert f"{path}:1: unknown top-level keys ['seeds_file']; allowed: rules" in message
+    assert f"{settings}:1: unknown top-level keys ['version']; allowed: seeds_file" in message
+
+
+def test_directory_without_area_files_or_with_yml_is_a_catalog_error(tmp_path: Path, area: Area) -> None:
+    """An empty directory is not a catalog; a ``.yml`` file would be silently skipped, so it is named."""
+    assert "no area files" in _error(tmp_path)
+    path = area("demo.yaml", _rule())
+    (path.parent / "other.yml").write_text("rules: []\n", encoding="utf-8")
+    assert "other.yml: a catalog file ends in .yaml" in _error(path.parent)
+
+
+def test_invalid_yaml_in_an_area_file_names_that_file(area: Area) -> None:
+    area("demo.yaml", _rule())
+    path = area("other.yaml", "  - id: other.rule\n    statement: [never closed\n")
+    assert _error(path.parent).startswith(f"{path}:")
+
+
+# -- endpoints_of: cross-cutting rules name the areas whose endpoints they cover -------------------------------
+def _endpoints(*endpoints: str) -> str:
+    return "[" + ", ".join(f"'{endpoint}'" for endpoint in endpoints) + "]"
+
+
+def test_endpoints_of_is_the_union_of_the_named_areas_endpoints(area: Area) -> None:
+    """The named areas in the order named, each area's rules in file order, every endpoint once at its first place;
+    a rule that itself says ``endpoints_of`` contributes nothing (only listed endpoints count)."""
+    area("files.yaml", _rule("files.a", endpoints=_endpoints("POST /v1/files", "GET /v1/files")),
+         _rule("files.b", endpoints=_endpoints("GET /v1/files", "GET /v1/files/{file_id}")))
+    area("batches.yaml", _rule("batches.a", endpoints=_endpoints("POST /v1/batches", "POST /v1/files")),
+         _rule("batches.cross", endpoints_of="[files]"))
+    path = area("auth.yaml", _rule("auth.cross", endpoints_of="[batches, files]"),
+                _rule("auth.own", endpoints=_endpoints("GET /v1/models")))
+    catalog = load_catalog(path.parent)
+    assert catalog["auth.cross"].endpoints == ["POST /v1/batches", "POST /v1/files", "GET /v1/files",
+                                               "GET /v1/files/{file_id}"]
+    assert catalog["auth.cross"].endpoints_of == ["batches", "files"]
+    assert catalog["batches.cross"].endpoints == ["POST /v1/files", "GET /v1/files", "GET /v1/files/{file_id}"]
+
+
+def test_endpoints_of_works_in_a_single_file_catalog(write: Write) -> None:
+    path = write("rules:\n" + _rule("demo.cross", endpoints_of="[other]")
+                 + _rule("other.rule", endpoints=_endpoints("GET /v1/models")))
+    assert load_catalog(path)["demo.cross"].endpoints == ["GET /v1/models"]
+
+
+def test_endpoints_of_an_unknown_or_endpointless_area_is_named(write: Write) -> None:
+    """Naming an area no rule has (a typo gets the nearest area) or one whose rules list no endpoint is refused."""
+    path = write("rules:\n" + _rule("demo.cross", endpoints_of="[demos, plain]") + _rule("plain.rule"))
+    message = _error(path)
+    assert f"{path}:2: rule 'demo.cross': 'endpoints_of' names 'demos', an area with no rules" in message
+    assert "did you mean 'demo'" in message
+    assert "'endpoints_of' names 'plain', whose rules list no endpoints" in message
+
+
+def test_endpoints_and_endpoints_of_are_exclusive(write: Write) -> None:
+    path = write("rules:\n" + _rule(endpoints=_endpoints("GET /v1/models"), endpoints_of="[demo]"))
+    assert "'endpoints' or names the areas they come from ('endpoints_of'), not both" in _error(path)

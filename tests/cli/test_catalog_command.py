@@ -12,7 +12,7 @@ from .conftest import CATALOG, REPO, SEEDS, Project
 
 
 def test_check_passes_on_the_real_project(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    """From the project root, ``--check`` accepts ``specs/rules.yaml``: every one of the 288 seeds is cited."""
+    """From the project root, ``--check`` accepts the catalog ``specs/rules/``: every one of the 288 seeds is cited."""
     monkeypatch.chdir(REPO)
     assert main(["catalog", "--check", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)

@@ -2,7 +2,7 @@
 
 A *tiny project* has a catalog of made-up ``demo.*`` rules and tests that never send anything, so that each run
 proves one thing about markers, verdicts, targets or reports in well under a second. Tests that need the real
-suites copy ``suites/`` and ``specs/rules.yaml`` into a temporary project instead of running them in place.
+suites copy ``suites/`` and the catalog ``specs/rules/`` into a temporary project instead of running them in place.
 """
 
 from __future__ import annotations
@@ -134,11 +134,10 @@ def rule_entry(document: dict[str, Any], rule_id: str) -> dict[str, Any]:
 
 
 def copy_real_suites(root: Path, *, spec: bool = False) -> Path:
-    """Copy the real ``suites/`` and ``specs/rules.yaml`` into ``root`` with an ini pointing at them."""
+    """Copy the real ``suites/`` and catalog (``specs/rules/``) into ``root`` with an ini pointing at them."""
     shutil.copytree(REPO / "suites", root / "suites", ignore=shutil.ignore_patterns("__pycache__"))
-    (root / "specs").mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "specs" / "rules.yaml", root / "specs" / "rules.yaml")
-    lines = ["[pytest]", "rulebook_catalog = specs/rules.yaml", "rulebook_suites = suites",
+    shutil.copytree(REPO / "specs" / "rules", root / "specs" / "rules")
+    lines = ["[pytest]", "rulebook_catalog = specs/rules", "rulebook_suites = suites",
              "addopts = -p no:cacheprovider --import-mode=importlib"]
     if spec:
         lines.append(f"rulebook_spec = {SPEC}")

@@ -259,7 +259,7 @@ def test_without_a_spec_the_module_skips_saying_how_to_set_one(pytester: pytest.
     """No spec: every test of the module is skipped (collection is fine) with the path and the ways to set it."""
     copy_real_suites(pytester.path)
     result = pytester.runpytest("suites/test_openapi.py", "-o", "rulebook_spec=missing-spec.yaml", "-rs", "-p", "no:schemathesis")
-    catalog = load_catalog(pytester.path / "specs" / "rules.yaml")
+    catalog = load_catalog(pytester.path / "specs" / "rules")
     expected = sum(len(catalog[rule].endpoints) for rule in ("openapi.response_schemas", "openapi.negative_data_rejection"))
     assert result.parseoutcomes() == {"skipped": expected}
     result.stdout.fnmatch_lines(["*no OpenAPI spec at *missing-spec.yaml: pass --spec PATH, set RULEBOOK_SPEC*"])

@@ -16,7 +16,7 @@ from openai_rulebook.catalog import Catalog, load_catalog
 from openai_rulebook.server import FrozenClock, ServerState, create_app
 
 AUTH = {"Authorization": "Bearer sk-rulebook-test"}
-CATALOG = Path(__file__).resolve().parents[2] / "specs" / "rules.yaml"
+CATALOG = Path(__file__).resolve().parents[2] / "specs" / "rules"
 
 
 

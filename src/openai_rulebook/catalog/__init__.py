@@ -1,4 +1,4 @@
-"""The catalog (``specs/rules.yaml``): typed rules, the seed rulebook they cite, and coverage."""
+"""The catalog (``specs/rules/``, one file per API area): typed rules, the seed rulebook they cite, and coverage."""
 
 from openai_rulebook.catalog._load import load_catalog
 from openai_rulebook.catalog._model import KINDS, TIERS, Catalog, Rule

@@ -16,6 +16,7 @@ TIERS: tuple[str, ...] = Tier.__args__
 #: kinds a request or a recording can check
 CHECKABLE_KINDS = frozenset(KINDS) - {"advisory"}
 
+AREA = r"^[a-z][a-z0-9_]*$"
 RULE_ID = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$"
 SEED_ID = r"^(R\d{2}(\.\d+)*|H\.\d+)$"
 ENDPOINT = r"^(GET|POST|PUT|PATCH|DELETE) /v1(/[A-Za-z0-9_{}.:-]+)*$"
@@ -36,6 +37,8 @@ class Rule(BaseModel):
     kind: Kind
     tier: Tier
     endpoints: list[str] = Field(default_factory=list)
+    #: areas whose endpoints this rule covers, for cross-cutting rules: the loader fills ``endpoints`` from them
+    endpoints_of: list[str] = Field(default_factory=list)
     params: dict[str, ParamValue] = Field(default_factory=dict)
     disputed: str | None = None
     why_not_checkable: str | None = None
@@ -48,6 +51,11 @@ class Rule(BaseModel):
         for endpoint in self.endpoints:
             if not re.match(ENDPOINT, endpoint):
                 raise ValueError(f"endpoint {endpoint!r} is not of the form 'GET /v1/vector_stores'")
+        for area in self.endpoints_of:
+            if not re.match(AREA, area):
+                raise ValueError(f"'endpoints_of' names {area!r}, which is not an area (the first part of rule ids)")
+        if self.endpoints and self.endpoints_of:
+            raise ValueError("a rule lists 'endpoints' or names the areas they come from ('endpoints_of'), not both")
         if not self.seeds and self.source != "openapi":
             raise ValueError("a rule with no seeds must say 'source: openapi'")
         if self.source == "openapi" and self.seeds:
@@ -70,12 +78,17 @@ class Rule(BaseModel):
 
 @dataclass(frozen=True)
 class Catalog:
-    """All rules, in file order, with the line each one starts on."""
+    """All rules, in file order (a directory: its area files by name), with the file and line each one starts on.
+
+    ``path`` is what was loaded (a directory of area files or one file); ``files`` names each rule's file where it
+    is not ``path`` itself.
+    """
 
     path: Path
     seeds_file: Path | None
     rules: tuple[Rule, ...]
     lines: dict[str, int]
+    files: dict[str, Path] = field(default_factory=dict)
     by_id: dict[str, Rule] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -89,7 +102,7 @@ class Catalog:
 
     def where(self, rule_id: str) -> str:
         """``file:line`` of a rule, for messages."""
-        return f"{self.path}:{self.lines[rule_id]}"
+        return f"{self.files.get(rule_id, self.path)}:{self.lines[rule_id]}"
 
     def unknown(self, rule_ids: list[str] | tuple[str, ...]) -> list[str]:
         return [rule_id for rule_id in rule_ids if rule_id not in self]

@@ -91,7 +91,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="switch on a fault of the reference server (repeatable)")
     group.addoption("--variant", action="append", default=[], dest="rulebook_variants",
                     help="switch on a variant (a legal liberty) of the reference server (repeatable)")
-    group.addoption("--catalog", default=None, help="the catalog (default: ini rulebook_catalog, specs/rules.yaml)")
+    group.addoption("--catalog", default=None, help="the catalog (default: ini rulebook_catalog, specs/rules)")
     group.addoption("--spec", default=None,
                     help="the official OpenAPI spec for response checks (default: $RULEBOOK_SPEC, ini rulebook_spec); "
                          "a path given here or in $RULEBOOK_SPEC must exist")
@@ -108,7 +108,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mutants-shard", default=None, metavar="I/N",
                     help="with --mutants: play only shard I (0-based) of N of the rounds, balanced by the tests each "
                          "re-runs ('rulebook mutants --jobs N' runs the N shards in parallel and merges them)")
-    parser.addini("rulebook_catalog", "path of the rule catalog, relative to the rootdir", default="specs/rules.yaml")
+    parser.addini("rulebook_catalog", "path of the rule catalog (a directory of area files, or one file), relative "
+                  "to the rootdir", default="specs/rules")
     parser.addini("rulebook_spec", "path of the official OpenAPI spec, relative to the rootdir", default="")
     parser.addini("rulebook_suites", "directory whose tests must all carry a rule marker", default="suites")
 
