@@ -98,3 +98,15 @@ def test_a_bad_input_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
     (tmp_path / "x.json").write_text("{}", encoding="utf-8")
     assert main(["drift", "runs", str(tmp_path / "x.json"), str(tmp_path / "nope")]) == 2
     assert capsys.readouterr().err.startswith("rulebook: error: ")
+
+
+def test_the_gate_on_real_runs(three_runs: dict[str, Any], capsys: Any) -> None:
+    """The fault's run fails the gate against the clean baseline; a waiver for its rule lets it through."""
+    root = three_runs["root"]
+    assert main(["gate", "--report", str(root / "again"), "--baseline", str(root / "first")]) == 0
+    assert main(["gate", "--report", str(root / "fault"), "--baseline", str(root / "first")]) == 1
+    assert FAULT_RULE in capsys.readouterr().out
+    waivers = root / "waivers.yaml"
+    waivers.write_text(f"- {{rule: {FAULT_RULE}, reason: known, owner: me, expires: 2999-01-01}}\n", encoding="utf-8")
+    assert main(["gate", "--report", str(root / "fault"), "--baseline", str(root / "first"),
+                 "--waivers", str(waivers)]) == 0
