@@ -5,6 +5,8 @@ commands:
   rulebook catalog    what the catalog covers; --check gates on it
   rulebook serve      run the bundled reference server (optionally with faults on)
   rulebook mutants    the fault campaign: the suites once per reference-server fault
+  rulebook drift      what changed: between two runs (drift runs), between catalog and spec (drift spec)
+  rulebook gate       the CI decision on a compliance.json, with a baseline and expiring waivers
 
 exit codes (every command):
   0  every rule that was checked passed (catalog --check: no problem found)
@@ -147,7 +149,73 @@ def _parser() -> argparse.ArgumentParser:
                             "(default: none)")
     serve.add_argument("--list-variants", action="store_true",
                        help="print the variants and what they change, one a line, and exit (default: off)")
+    _drift_and_gate_parsers(commands)
     return parser
+
+
+def _drift_and_gate_parsers(commands: Any) -> None:
+    """``drift runs``, ``drift spec`` and ``gate``: commands that read reports, never run the suites."""
+    from openai_rulebook.drift.render import FORMATS
+
+    drift = commands.add_parser("drift", help="drift reports: two runs compared, or the catalog against the spec",
+                                description="Drift reports. 'rulebook drift runs A B' compares two runs; "
+                                            "'rulebook drift spec' compares the catalog with the OpenAPI spec.")
+    kinds = drift.add_subparsers(dest="drift_command", required=True, metavar="KIND", parser_class=_Parser)
+    runs = kinds.add_parser(
+        "runs", help="what changed between two runs (compliance.json) or two cassette sets",
+        description="Per rule: verdict changes and the statuses its tests got; per operation: new and removed "
+                    "response fields, newly null fields, new enum values, changed statuses and error codes, "
+                    "headers of interest. A and B: a compliance.json (or its directory), a cassette set "
+                    "(observations only) or a directory of real-traffic JSONL recordings."
+                    "\nExit 0 when nothing changed, 1 when something did, 2 on a bad input.")
+    runs.add_argument("a", metavar="A", help="the earlier run (baseline)")
+    runs.add_argument("b", metavar="B", help="the later run")
+    runs.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    runs.add_argument("--catalog", default=DEFAULT_CATALOG, metavar="PATH",
+                      help=f"the catalog, to match recordings to operations (default: {DEFAULT_CATALOG})")
+    runs.add_argument("--output", default=None, metavar="FILE", help="write the report there (default: stdout)")
+    spec = kinds.add_parser(
+        "spec", help="per rule: catalog params vs the spec's schema vs its description text (vs a run)",
+        description="Per rule: the catalog's params (min/max, values, default, required) against what the OpenAPI "
+                    "spec encodes for that parameter on the rule's endpoints and what its description says in "
+                    "words; with --run, against what was observed. Each rule is agree, differs, text-only, "
+                    "spec-silent or not-in-spec; every disputed rule is listed. With --against OLD_SPEC, the "
+                    "spec-to-spec diff is mapped to the rules it touches.\nExit 0 always (it reports, it does "
+                    "not judge), 2 on a bad input.")
+    spec.add_argument("--spec", default=None, metavar="PATH",
+                      help="the OpenAPI spec (default: $RULEBOOK_SPEC, else ../shared/specs/openai-openapi.yaml)")
+    spec.add_argument("--against", default=None, metavar="OLD_SPEC",
+                      help="an older spec: map what changed since to the rules it touches (default: none)")
+    spec.add_argument("--run", default=None, metavar="REPORT",
+                      help="a compliance.json, cassette set or recordings directory: add what was observed "
+                           "(default: none)")
+    spec.add_argument("--catalog", default=DEFAULT_CATALOG, metavar="PATH",
+                      help=f"the catalog (default: {DEFAULT_CATALOG})")
+    spec.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    spec.add_argument("--output", default=None, metavar="FILE", help="write the report there (default: stdout)")
+
+    gate = commands.add_parser(
+        "gate", help="the CI decision on a compliance.json: baseline, expiring waivers, bounded inconclusives",
+        description="Decide CI on a compliance.json.\n"
+                    "exit 0  nothing new is broken (failures are known from the baseline, or waived)\n"
+                    "exit 1  a rule newly fails (with no baseline: any rule fails), or a waiver has expired\n"
+                    "exit 2  usage or input error (a bad report, a bad waivers file, a waiver for an unknown rule)\n"
+                    "exit 3  the harness erred (a rule's verdict is error)\n"
+                    "exit 4  more inconclusive+unsupported rules than --max-inconclusive, or no rule passed\n"
+                    "Inconclusive and unsupported rules are always counted and shown; they are bounded only with "
+                    "--max-inconclusive.")
+    gate.add_argument("--report", required=True, metavar="REPORT", help="the run's compliance.json (or its dir)")
+    gate.add_argument("--baseline", default=None, metavar="OLD",
+                      help="an earlier compliance.json: its failures are known, not new (default: none, every "
+                           "failure counts)")
+    gate.add_argument("--waivers", default=None, metavar="FILE",
+                      help="YAML list of waivers (rule, reason, owner, expires: YYYY-MM-DD) (default: none)")
+    gate.add_argument("--max-inconclusive", type=int, default=None, metavar="N",
+                      help="exit 4 when more than N rules are inconclusive or unsupported (default: not bounded, "
+                           "but counted and shown)")
+    gate.add_argument("--today", default=None, metavar="YYYY-MM-DD",
+                      help="the date waivers expire against (default: today, UTC)")
+    gate.add_argument("--json", action="store_true", help="print the decision as JSON (default: text)")
 
 
 def _pytest_code(code: int) -> int:
@@ -327,7 +395,95 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     return exits.RULE_FAILED if problems else exits.OK
 
 
-COMMANDS = {"run": cmd_run, "mutants": cmd_mutants, "serve": cmd_serve, "catalog": cmd_catalog}
+def _route_index(catalog: str) -> Any:
+    from openai_rulebook.catalog import load_catalog
+    from openai_rulebook.routes import RouteIndex
+
+    return RouteIndex(e for rule in load_catalog(Path(catalog)).rules for e in rule.endpoints)
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        print(f"rulebook: wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    # never cut: a CI log or a file keeps every rule id whole
+    return Console(width=None if sys.stdout.isatty() else 200, soft_wrap=not sys.stdout.isatty())
+
+
+def cmd_drift(args: argparse.Namespace) -> int:
+    from openai_rulebook.drift.render import print_runs, print_spec, render
+
+    if args.drift_command == "runs":
+        from openai_rulebook.drift.inputs import load_side
+        from openai_rulebook.drift.runs import compare_runs
+
+        routes = lambda: _route_index(args.catalog)  # noqa: E731 - only recordings need the catalog
+        document = compare_runs(load_side(args.a, routes), load_side(args.b, routes))
+        if args.format == "text" and not args.output:
+            print_runs(document, _console())
+        else:
+            _emit(render(document, "markdown" if args.format == "text" else args.format, "runs"), args.output)
+        return exits.RULE_FAILED if document["changed"] else exits.OK
+    from openai_rulebook.catalog import load_catalog
+    from openai_rulebook.drift.spec import spec_drift
+    from openai_rulebook.spec import load_spec
+
+    spec_path = Path(args.spec or os.environ.get("RULEBOOK_SPEC") or "../shared/specs/openai-openapi.yaml")
+    catalog = load_catalog(Path(args.catalog))
+    observations = None
+    if args.run:
+        from openai_rulebook.drift.inputs import load_side
+
+        observations = load_side(args.run, lambda: _route_index(args.catalog)).observations
+    spec = load_spec(spec_path)
+    document = spec_drift(catalog, spec, observations=observations, spec_label=str(spec_path))
+    if args.against:
+        from openai_rulebook.drift.spec_diff import spec_changes
+
+        document["spec_changes"] = {"against": args.against, **spec_changes(catalog, load_spec(args.against), spec)}
+    if args.format == "text" and not args.output:
+        print_spec(document, _console())
+    else:
+        _emit(render(document, "markdown" if args.format == "text" else args.format, "spec"), args.output)
+    return exits.OK
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    from datetime import UTC, date, datetime
+
+    from openai_rulebook.gate import decide, load_report, load_waivers, print_decision
+
+    def report_path(text: str) -> Path:
+        path = Path(text)
+        return path / "compliance.json" if path.is_dir() else path
+
+    if args.max_inconclusive is not None and args.max_inconclusive < 0:
+        raise UsageError(f"--max-inconclusive {args.max_inconclusive}: must be 0 or more")
+    try:
+        today = date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
+    except ValueError as exc:
+        raise UsageError(f"--today {args.today!r}: not a date of the form YYYY-MM-DD") from exc
+    report = load_report(report_path(args.report), "--report")
+    baseline = load_report(report_path(args.baseline), "--baseline") if args.baseline else None
+    waivers = load_waivers(Path(args.waivers)) if args.waivers else []
+    decision = decide(report, baseline=baseline, waivers=waivers, waivers_file=args.waivers or "", today=today,
+                      max_inconclusive=args.max_inconclusive)
+    if args.json:
+        print(json.dumps(decision.as_dict(), indent=2))
+    else:
+        print_decision(decision, _console())
+    return decision.code
+
+
+COMMANDS = {"run": cmd_run, "mutants": cmd_mutants, "serve": cmd_serve, "catalog": cmd_catalog,
+            "drift": cmd_drift, "gate": cmd_gate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from openai_rulebook import __version__, exits
@@ -25,6 +26,7 @@ from openai_rulebook.catalog import TIERS, Catalog, Rule, Seed, load_catalog, lo
 from openai_rulebook.client import ApiClient
 from openai_rulebook.endpoints import Endpoint
 from openai_rulebook.errors import RulebookError, TargetUnreachable, Unsupported, UsageError
+from openai_rulebook.observations import Observer, rule_statuses
 from openai_rulebook.plugin import recording
 from openai_rulebook.plugin.clock import MAX_WAIT, ServerClock, clock_of_set, max_wait_of_set, recording_clock
 from openai_rulebook.plugin.draws import current_draws, draws_for_run, draws_of_set, version_note
@@ -257,6 +259,8 @@ class RulebookState:
         #: replay: the first request a cassette could not answer since the last test phase was judged
         self.replay_miss: str | None = None
         self.spec = SpecCheck(_spec_path(config))
+        #: what the run saw, per operation (compliance.json's ``observations``); made with the client
+        self.observer: Observer | None = None
         self._seeds: dict[str, Seed] | None = None
         self.started_at = datetime.now(UTC).replace(microsecond=0).isoformat()
 
@@ -290,10 +294,16 @@ class RulebookState:
             if self.target.name == "record":
                 self.target = _with_base_url(self.target, base_url)
             routes = RouteIndex(e for rule in self.catalog.rules for e in rule.endpoints) if self.catalog else None
+            self.observer = Observer(routes) if routes is not None else None
             self.client = ApiClient(base_url=base_url, api_key=self.target.api_key, headers=self.target.headers,
-                                    backoff=0.0 if self.target.replaying else 0.5, on_exchange=self.spec.check,
+                                    backoff=0.0 if self.target.replaying else 0.5, on_exchange=self._on_exchange,
                                     routes=routes)
         return self.client
+
+    def _on_exchange(self, request: httpx.Request, response: httpx.Response) -> None:
+        self.spec.check(request, response)
+        if self.observer is not None:
+            self.observer.on_exchange(request, response)
 
     def probed(self) -> dict[str, Any]:
         """Probe, once, every endpoint the selected tests' rules list (recorded and replayed like a test)."""
@@ -671,7 +681,9 @@ def _write_reports(state: RulebookState) -> dict[str, int] | None:
         return count(verdicts)
     document = compliance_document(state.catalog, verdicts, run=state.run_info(), spec_conformance=state.spec.summary(),
                                    probes=state.probes or {},
-                                   not_served=state.client.not_served if state.client else {})
+                                   not_served=state.client.not_served if state.client else {},
+                                   observations=state.observer.as_dict(rule_statuses(state.results))
+                                   if state.observer is not None else None)
     path = write_compliance(Path(report_dir), document)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:

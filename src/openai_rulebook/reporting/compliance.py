@@ -23,8 +23,10 @@ def compliance_document(
     spec_conformance: Mapping[str, Any] | None = None,
     probes: Mapping[str, Any] | None = None,
     not_served: Mapping[str, Any] | None = None,
+    observations: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The whole report; ``probes`` and ``not_served`` (what the target lacks) make the capability table."""
+    """The whole report; ``probes`` and ``not_served`` (what the target lacks) make the capability table;
+    ``observations`` is what the run saw per operation (``openai_rulebook.observations``), for drift reports."""
     from openai_rulebook.capabilities import capability_table
 
     verdicts = list(verdicts)
@@ -59,6 +61,7 @@ def compliance_document(
                    for endpoint, found in probes.items()},
         "spec_conformance": dict(spec_conformance or {}),
         "rules": rules,
+        "observations": dict(observations or {}),
     }
 
 
