@@ -20,9 +20,8 @@ FAULT, FAULT_RULE = "vector_stores.list.accept_limit_out_of_range", "vector_stor
 
 def copy_real_suites(root: Path) -> Path:
     shutil.copytree(REPO / "suites", root / "suites", ignore=shutil.ignore_patterns("__pycache__"))
-    (root / "specs").mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "specs" / "rules.yaml", root / "specs" / "rules.yaml")
-    (root / "pytest.ini").write_text("[pytest]\nrulebook_catalog = specs/rules.yaml\nrulebook_suites = suites\n"
+    shutil.copytree(REPO / "specs" / "rules", root / "specs" / "rules")
+    (root / "pytest.ini").write_text("[pytest]\nrulebook_catalog = specs/rules\nrulebook_suites = suites\n"
                                      "addopts = -p no:cacheprovider --import-mode=importlib\n"
                                      f"rulebook_spec = {SPEC}\n", encoding="utf-8")
     return root

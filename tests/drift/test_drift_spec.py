@@ -18,7 +18,7 @@ from openai_rulebook.drift.spec_lookup import prose_limits
 
 from .conftest import REPO, SPEC
 
-CATALOG = REPO / "specs" / "rules.yaml"
+CATALOG = REPO / "specs" / "rules"
 
 
 @pytest.fixture(scope="module")
