@@ -118,6 +118,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--variant", action="append", default=[], metavar="NAME",
                      help="switch on a variant of the reference server (a legal liberty the suites must not "
                           "notice), repeatable (default: none; 'rulebook serve --list-variants' lists them)")
+    run.add_argument("--model", action="append", default=[], metavar="ROLE=NAME",
+                     help="the target's model for a model role (chat, reasoning, embeddings, moderation, completions, "
+                          "responses, ...), repeatable or comma-separated: --model chat=my-llm,embeddings=e5 "
+                          "(default: the catalog's _catalog.yaml 'models')")
     run.add_argument("--explore", action="store_true",
                      help="let hypothesis draw new values each run (default: derandomized, repeatable)")
     suite_options(run)
@@ -269,6 +273,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             extra += [f"--{option.replace('_', '-')}", value]
     extra += [arg for fault in args.fault for arg in ("--fault", fault)]
     extra += [arg for variant in args.variant for arg in ("--variant", variant)]
+    extra += [arg for model in args.model for arg in ("--model", model)]
     if args.explore:
         extra.append("--explore")
     report = Path(args.report_dir) / "compliance.json"

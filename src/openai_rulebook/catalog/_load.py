@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from openai_rulebook.catalog._model import Catalog, Rule
 from openai_rulebook.errors import CatalogError
 from openai_rulebook.exits import nearest
+from openai_rulebook.models import check_roles
 
 try:  # the C loader is ten times faster on large files
     from yaml import CSafeLoader as _Loader
@@ -83,7 +84,7 @@ def _rules(path: Path, root: yaml.MappingNode, data: dict[str, Any], *, area: st
            problems: list[str]) -> list[_Located]:
     """The rules of one file; ``area`` (a directory's area file) is the id prefix each of them must have."""
     nodes = _rule_nodes(path, root)
-    _check_keys(path, data, ("rules",) if area else ("rules", "seeds_file"), problems)
+    _check_keys(path, data, ("rules",) if area else ("rules", "seeds_file", "models"), problems)
     found: list[_Located] = []
     for node, raw in zip(nodes, data["rules"] or []):
         line = node.start_mark.line + 1
@@ -96,6 +97,8 @@ def _rules(path: Path, root: yaml.MappingNode, data: dict[str, Any], *, area: st
         except ValidationError as exc:
             problems.extend(f"{path}:{line}: rule {rule_id!r}: {_describe(err)}" for err in exc.errors())
             continue
+        if rule.model_role is not None:
+            problems.extend(check_roles([rule.model_role], f"{path}:{line}: rule {rule.id!r}: 'model_role'"))
         if area is not None and rule.area != area:
             problems.append(f"{path}:{line}: rule {rule.id!r} is in {path.name}, but its area is {rule.area!r}: "
                             f"it belongs in {rule.area}.yaml")  # kept, so a copy left in its own file is named too
@@ -110,12 +113,24 @@ def _seeds_file(path: Path, data: dict[str, Any]) -> Path | None:
     return (path.parent / seeds_file).resolve() if seeds_file else None
 
 
-def _from_directory(directory: Path, problems: list[str]) -> tuple[list[_Located], Path | None]:
+def _models(path: Path, data: dict[str, Any], problems: list[str]) -> dict[str, str]:
+    """The default model per role: a mapping of known roles to model names."""
+    models = data.get("models") or {}
+    if not isinstance(models, dict) or not all(isinstance(name, str) and name for name in models.values()):
+        problems.append(f"{path}:1: 'models' must map model roles to model names, got {models!r}")
+        return {}
+    problems.extend(check_roles(models, f"{path}:1: 'models'"))
+    return dict(models)
+
+
+def _from_directory(directory: Path, problems: list[str]) -> tuple[list[_Located], Path | None, dict[str, str]]:
+    models: dict[str, str] = {}
     if (directory / SETTINGS_FILE).is_file():
         settings_path = directory / SETTINGS_FILE
         _, settings = _read_mapping(settings_path)
-        _check_keys(settings_path, settings, ("seeds_file",), problems)
+        _check_keys(settings_path, settings, ("seeds_file", "models"), problems)
         seeds_file = _seeds_file(settings_path, settings)
+        models = _models(settings_path, settings, problems)
     else:
         seeds_file = None
     problems.extend(f"{path}: a catalog file ends in .yaml: rename it to {path.stem}.yaml"
@@ -125,7 +140,7 @@ def _from_directory(directory: Path, problems: list[str]) -> tuple[list[_Located
         raise CatalogError(f"{directory}: no area files (<area>.yaml) in the catalog directory; pass --catalog PATH")
     located = [entry for path in area_files
                for entry in _rules(path, *_read_mapping(path), area=path.stem, problems=problems)]
-    return located, seeds_file
+    return located, seeds_file, models
 
 
 def _duplicates(located: list[_Located], problems: list[str]) -> list[_Located]:
@@ -168,11 +183,12 @@ def load_catalog(path: Path | str) -> Catalog:
     path = Path(path)
     problems: list[str] = []
     if path.is_dir():
-        located, seeds_file = _from_directory(path, problems)
+        located, seeds_file, models = _from_directory(path, problems)
     else:
         root, data = _read_mapping(path)
         located = _rules(path, root, data, area=None, problems=problems)
         seeds_file = _seeds_file(path, data) if not problems else None
+        models = _models(path, data, problems)
     located = _duplicates(located, problems)
     _expand_endpoints_of(located, problems)
     if problems:
@@ -183,4 +199,5 @@ def load_catalog(path: Path | str) -> Catalog:
         rules=tuple(entry.rule for entry in located),
         lines={entry.rule.id: entry.line for entry in located},
         files={entry.rule.id: entry.path for entry in located if entry.path != path},
+        models=models,
     )

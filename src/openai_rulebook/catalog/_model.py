@@ -42,6 +42,10 @@ class Rule(BaseModel):
     params: dict[str, ParamValue] = Field(default_factory=dict)
     disputed: str | None = None
     why_not_checkable: str | None = None
+    #: the model role the rule's requests use (``chat``, ``embeddings``, ...): the run maps it to a model name
+    model_role: str | None = None
+    #: what one live run of the rule's tests is estimated to cost, in US dollars (a ``plan`` sums these)
+    cost_usd: float | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _consistent(self) -> Rule:
@@ -89,6 +93,8 @@ class Catalog:
     rules: tuple[Rule, ...]
     lines: dict[str, int]
     files: dict[str, Path] = field(default_factory=dict)
+    #: the default model name per model role (``_catalog.yaml`` ``models:``), which ``--model ROLE=NAME`` overrides
+    models: dict[str, str] = field(default_factory=dict)
     by_id: dict[str, Rule] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

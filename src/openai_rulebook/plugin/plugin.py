@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace as _replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from openai_rulebook.catalog import TIERS, Catalog, Rule, Seed, load_catalog, lo
 from openai_rulebook.client import ApiClient
 from openai_rulebook.endpoints import Endpoint
 from openai_rulebook.errors import RulebookError, TargetUnreachable, Unsupported, UsageError
+from openai_rulebook.models import ModelMap, parse_model_options
 from openai_rulebook.observations import Observer, rule_statuses
 from openai_rulebook.plugin import recording
 from openai_rulebook.plugin.clock import MAX_WAIT, ServerClock, clock_of_set, max_wait_of_set, recording_clock
@@ -101,6 +102,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--areas", default=None, metavar="AREA,…",
                     help="run only the tests of rules in these API areas (e.g. files,uploads); the others' rules "
                          "are reported skipped")
+    group.addoption("--model", action="append", default=[], dest="rulebook_models", metavar="ROLE=NAME",
+                    help="the target's model for a model role (chat, embeddings, ...), repeatable or comma-separated; "
+                         "default: the catalog's _catalog.yaml 'models'")
     group.addoption("--explore", action="store_true",
                     help="let hypothesis draw new values each run (default: derandomized, repeatable)")
     group.addoption("--mutants", default=None, metavar="DIR",
@@ -138,12 +142,14 @@ def pytest_configure(config: pytest.Config) -> None:
         if config.getoption("mutants") and not config.getoption("tiers"):
             # a fault campaign runs on the reference server, where even heavy rules cost nothing but seconds
             target = _replace(target, tiers=frozenset(TIERS))
+        models = parse_model_options(config.getoption("rulebook_models"))
         _check_writable(config.getoption("report_dir"), "--report-dir")
         _check_writable(config.getoption("mutants"), "--mutants")
         _check_spec(config)
     except RulebookError as exc:
         raise _stop(exc) from None
     config.stash[STATE] = RulebookState(config, target)
+    config.stash[STATE].models_given = models
     try:
         _load_hypothesis_profile(config, target)
     except RulebookError as exc:
@@ -263,6 +269,11 @@ class RulebookState:
         self.observer: Observer | None = None
         self._seeds: dict[str, Seed] | None = None
         self.started_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+        #: ``--model ROLE=NAME``: the target's model names per role, over the catalog's defaults
+        self.models_given: dict[str, str] = {}
+
+    def models(self) -> ModelMap:
+        return ModelMap(self.catalog.models if self.catalog else {}, self.models_given)
 
     def sections(self, rule: Rule) -> list[str]:
         """The rulebook sections a rule's seeds come from ("OpenAPI spec" for spec-only rules), for report labels."""
@@ -341,6 +352,8 @@ class RulebookState:
         info.update(started_at=self.started_at, finished_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
                     harness_version=__version__, catalog=str(self.catalog.path) if self.catalog else None,
                     tests=len(self.results))
+        # the model names the run's requests used, per role, and which roles --model chose
+        info.update(models=self.models().effective(), models_given=dict(self.models_given))
         if self.leftovers:
             info["leftovers"] = list(self.leftovers)
         return info
@@ -747,6 +760,25 @@ def rule(request: pytest.FixtureRequest, rulebook_catalog: Catalog) -> Rule:
     if len(ids) != 1:
         raise UsageError(f"{request.node.nodeid}: the 'rule' fixture needs exactly one rule marker, found {ids}")
     return rulebook_catalog[ids[0]]
+
+
+@pytest.fixture
+def model(request: pytest.FixtureRequest, rulebook_catalog: Catalog) -> Callable[..., str]:
+    """``model(role)``: the target's model for a role (``--model ROLE=NAME``, else the catalog's default);
+    ``model()`` is the role of the test's rule (its ``model_role``)."""
+    state = request.config.stash[STATE]
+    models = ModelMap(rulebook_catalog.models, state.models_given)
+
+    def pick(role: str | None = None) -> str:
+        if role is None:
+            roles = {rulebook_catalog[i].model_role for i in _rule_ids(request.node) if i in rulebook_catalog}
+            roles.discard(None)
+            if len(roles) != 1:
+                raise UsageError(f"{request.node.nodeid}: model() needs a role: its rules name {sorted(roles)}")
+            role = roles.pop()
+        return models(role)
+
+    return pick
 
 
 @pytest.fixture
