@@ -16,4 +16,4 @@ from openai_rulebook.server.faults import FAULTS, Fault
 from openai_rulebook.server.state import ServerState
 from openai_rulebook.server.variants import VARIANTS, Variant
 
-__all__ = ["FAULTS", "VARIANTS", "Fault", "FrozenClock", "ServerState", "Variant", "WallClock", "create_app", "serve"]
+__all__ = ["FAULTS", "Fault", "FrozenClock", "ServerState", "VARIANTS", "Variant", "WallClock", "create_app", "serve"]
