@@ -128,9 +128,6 @@ def post_large_file(api: ApiClient) -> Callable[..., httpx.Response]:
 
 
 # -- vector store files: attaching, and waiting for processing ---------------------------------------------------------
-#: how many one-second steps a test waits for a file to be processed before it ends inconclusive
-PROCESSING_STEPS = 30
-
 
 @pytest.fixture
 def attach_file(api: ApiClient) -> Callable[..., dict[str, Any]]:
@@ -148,19 +145,24 @@ def attach_file(api: ApiClient) -> Callable[..., dict[str, Any]]:
 @pytest.fixture
 def wait_processed(api: ApiClient, server_clock: Any) -> Callable[[str], dict[str, Any]]:
     """Let time pass until the object at ``path`` (a vector store, a file in it, a file batch) is no longer
-    ``in_progress``; return it. A test that needs processed files and does not get them ends inconclusive: how
-    long processing takes is the processing rule's business, not that test's."""
+    ``in_progress``; return it. A test that needs processed files and does not get them (within the clock's
+    ``max_wait``) ends inconclusive: how long processing takes is the processing rule's business, not that test's."""
+
+    def look(path: str) -> dict[str, Any]:
+        response = api.get(path)
+        if not response.is_success:
+            raise Inconclusive(f"GET {path} while waiting for processing: {response.status_code}")
+        return read(response.json(), None, what=f"waiting for {path} to be processed")
 
     def wait(path: str) -> dict[str, Any]:
-        for _ in range(PROCESSING_STEPS):
-            response = api.get(path)
-            if not response.is_success:
-                raise Inconclusive(f"GET {path} while waiting for processing: {response.status_code}")
-            body = read(response.json(), None, what=f"waiting for {path} to be processed")
+        body = look(path)
+        for _ in server_clock.polls():
             if body.get("status") != "in_progress":
                 return body
-            server_clock.advance(1)
-        raise Inconclusive(f"{path} was still in_progress after {PROCESSING_STEPS} s")
+            body = look(path)
+        if body.get("status") != "in_progress":
+            return body
+        raise Inconclusive(f"{path} was still in_progress after {server_clock.max_wait:g} s")
 
     return wait
 

@@ -10,8 +10,8 @@ Verdicts must hold on any server that keeps the rulebook, so:
 * what an input file's lines break may be refused at create (4xx) or, as on the live API, the batch is created
   ``validating`` and moves to ``failed`` with ``errors.data``, never to ``in_progress``. Each such test first shows a
   control batch (the same file without the violation) passing validation, else it is inconclusive. Tests watch the
-  statuses with ``server_clock`` (advance 1 s, re-fetch, bounded; a real API that takes longer leaves the test
-  inconclusive);
+  statuses with ``server_clock.polls`` (let time pass, re-fetch, until the status moves or the clock's
+  ``max_wait`` has passed; a real API that takes longer leaves the test inconclusive);
 * a setup step that fails (an upload, a batch for a test about something else, a retrieve) makes the test
   inconclusive, naming the request; a batch with a missing or null field the rule needs is a violation of that rule.
 
@@ -56,8 +56,6 @@ BODIES: dict[str, dict[str, Any]] = {
     CHAT: {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}], "max_tokens": 1},
     "/v1/completions": {"model": "gpt-3.5-turbo-instruct", "prompt": "x", "max_tokens": 1},
 }
-#: seconds to wait for a batch to move on before the test is inconclusive (the reference server needs a few)
-POLL_SECONDS = 60
 STATUSES = ("validating", "failed", "in_progress", "finalizing", "completed", "expired", "cancelling", "cancelled")
 UNFINISHED = ("validating", "in_progress", "finalizing")
 #: the statuses that show a batch passed validation
@@ -200,14 +198,14 @@ def poll(api, server_clock, rule_id: str, batch_id: str,
          done: Callable[[Any], bool]) -> tuple[dict[str, Any], list[Any]]:
     """Let a second pass and re-fetch until ``done(status)``; the batch and the statuses seen."""
     seen: list[Any] = []
-    for _ in range(POLL_SECONDS):
-        server_clock.advance(1)
+    for _ in server_clock.polls():
         batch = fetch(api, rule_id, batch_id)
         if not seen or seen[-1] != batch.get("status"):
             seen.append(batch.get("status"))
         if done(batch.get("status")):
             return batch, seen
-    raise Inconclusive(f"batch {batch_id} was still {seen[-1]!r} after {POLL_SECONDS} s (seen: {seen})")
+    raise Inconclusive(f"batch {batch_id} was still {seen[-1] if seen else 'unseen'!r} after "
+                       f"{server_clock.max_wait:g} s (seen: {seen})")
 
 
 def left_validating(status: Any) -> bool:

@@ -22,6 +22,7 @@ Run 'rulebook COMMAND --help' for the options of a command.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -140,10 +141,17 @@ def _parser() -> argparse.ArgumentParser:
                               "(default: all)")
     suite_options(mutants)
 
-    serve = commands.add_parser("serve", help="run the reference server",
-                                description="Run the bundled reference server (in memory) until interrupted.")
+    serve = commands.add_parser(
+        "serve", help="run the reference server",
+        description="Run the bundled reference server (in memory) until interrupted. It starts with one line giving "
+                    "its base URL (with /v1), for 'rulebook run --target url --base-url URL', its clock and its "
+                    "faults and variants. On the wall clock, timestamps are real time and processing (vector store "
+                    "files, file batches, batches) completes in a second or two.")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on, 0 for a free one (default: 8000)")
+    serve.add_argument("--clock", choices=("wall", "frozen"), default="wall",
+                       help="wall: real time, processing completes in a second or two; frozen: time stands still at "
+                            "2025-01-01T00:00:00Z, so nothing in progress ever finishes (default: wall)")
     serve.add_argument("--fault", action="append", default=[], metavar="NAME",
                        help="switch on a fault, repeatable (default: none)")
     serve.add_argument("--list-faults", action="store_true",
@@ -380,7 +388,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if name not in VARIANTS:
             raise UsageError(f"--variant {name!r} is not a variant of the reference server"
                              f"{exits.nearest(name, VARIANTS)} ('rulebook serve --list-variants' lists them)")
-    serve(host=args.host, port=args.port, faults=tuple(args.fault), variants=tuple(args.variant))
+    try:
+        serve(host=args.host, port=args.port, faults=tuple(args.fault), variants=tuple(args.variant),
+              clock=args.clock, announce=lambda line: print(line, flush=True))  # flushed: a script may be reading
+    except OSError as exc:  # binding: the port is taken, the address is not this machine's
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
+                         f"{' (--port 0 picks a free port)' if exc.errno == errno.EADDRINUSE else ''}") from exc
     return exits.OK
 
 

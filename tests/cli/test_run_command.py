@@ -56,6 +56,15 @@ def test_a_dead_base_url_fails_in_seconds_with_exit_4_and_writes_nothing(tmp_pat
     assert not (tmp_path / "reports").exists()
 
 
+def test_a_dead_base_url_is_the_first_thing_said(tmp_path: Path) -> None:
+    """The target is asked before collection: no pytest header, no "collected N items" before the error."""
+    result = rulebook("run", "--target", "url", "--base-url", dead_url(), "--report-dir", str(tmp_path / "reports"),
+                      env={"OPENAI_API_KEY": "sk-test"})
+    assert result.returncode == exits.NOTHING_CONCLUSIVE
+    assert "collected" not in result.stdout and "test session starts" not in result.stdout, result.stdout
+    assert result.stderr.startswith(exits.PREFIX), result.stderr[:500]
+
+
 def test_recording_from_a_dead_url_writes_no_cassette(tmp_path: Path) -> None:
     """The same preflight guards a recording: no cassette set is started for a target that does not answer."""
     result = rulebook("run", "--target", "record", "--record-from", "url", "--base-url", dead_url(),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 import yaml
 
 from openai_rulebook.plugin.draws import DEFAULT_EXAMPLES
+from openai_rulebook.plugin.server_thread import ReferenceServer
 from openai_rulebook.plugin.targets import REFERENCE_KEY
 
 from .conftest import copy_real_suites, read_compliance, run_inline
@@ -38,48 +38,14 @@ WAITED_TOO_LONG = "suites/test_uploads.py::test_expired_upload_takes_no_part_and
 DRAWN_CASSETTE = "test_vector_stores/test_limit_drawn.yaml"
 
 
-class WallClock:
-    """The server's time as the wall clock moves it, from the reference server's epoch: processing really takes time."""
-
-    def __init__(self) -> None:
-        from openai_rulebook.server.clock import DEFAULT_EPOCH
-
-        self.start, self.began = DEFAULT_EPOCH, time.monotonic()
-
-    def now(self) -> int:
-        return self.start + int(time.monotonic() - self.began)
-
-    def reset(self) -> None:
-        self.began = time.monotonic()
-
-    def tick(self, millis: int) -> None:
-        """Wall time moves by itself."""
-
-    def after(self, seconds: int) -> int:
-        return self.start + -(-int((time.monotonic() - self.began + seconds) * 1000) // 1000)
-
-
 @pytest.fixture(scope="module")
 def url_server() -> Iterator[str]:
-    """A reference server on 127.0.0.1, a free port, with a wall clock; its base URL (with /v1)."""
-    import uvicorn
-
-    from openai_rulebook.server import create_app
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(clock=WallClock()), log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the URL server did not start"
-        time.sleep(0.01)
+    """A reference server on 127.0.0.1, a free port, with a wall clock (as ``rulebook serve``); its base URL."""
+    server = ReferenceServer(clock="wall")
     try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+        yield server.start()
     finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+        server.stop()
 
 
 def _by_rule(document: dict[str, Any]) -> dict[str, tuple[str, tuple[str, ...]]]:

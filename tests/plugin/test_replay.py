@@ -81,6 +81,40 @@ def test_corrupt_cassette_names_the_file(project: pytest.Pytester) -> None:
     assert not list(project.path.glob("ran-*"))
 
 
+#: valid YAML cut short: the second interaction has its request and lost its response
+TRUNCATED_CASSETTE = """interactions:
+- request:
+    body: null
+    headers: {}
+    method: GET
+    uri: http://127.0.0.1:9/v1/files
+  response:
+    body: {string: '{"object": "list", "data": []}'}
+    headers: {}
+    status: {code: 200, message: OK}
+- request:
+    body: null
+    headers: {}
+    method: GET
+    uri: http://127.0.0.1:9/v1/vector_stores
+version: 1
+"""
+
+
+def test_truncated_cassette_is_one_line_naming_the_file_and_the_fix(project: pytest.Pytester) -> None:
+    """A cassette that is valid YAML but ends in a request without its response: exit 2 before any test ran, one
+    line naming the test, the file, the request and the fix, never ``KeyError: 'response'`` inside a test."""
+    write_suite(project, TRACING)
+    _cassette_set(project.path, {"test_one": EMPTY_CASSETTE, "test_two": TRUNCATED_CASSETTE})
+    result = project.runpytest("--target", "replay", "--cassette-dir", "cassettes", "--report-dir", "out")
+    assert result.ret == exits.USAGE
+    result.stderr.fnmatch_lines(["*test_two: cassette cassettes/test_demo/test_two.yaml is truncated or damaged: "
+                                 "interaction 2 has a request (GET http://127.0.0.1:9/v1/vector_stores) but no "
+                                 "response; re-record it with 'rulebook run --target record'*"])
+    assert "KeyError" not in result.stdout.str() + result.stderr.str()
+    assert not list(project.path.glob("ran-*")) and not (project.path / "out").exists()
+
+
 def test_complete_cassette_set_replays(project: pytest.Pytester) -> None:
     """The counterpart: with every cassette present the same tests run and pass."""
     write_suite(project, TRACING)

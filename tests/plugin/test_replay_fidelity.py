@@ -163,7 +163,7 @@ def test_a_request_the_set_does_not_hold_is_one_clear_error(project: pytest.Pyte
     write_suite(project, suite)
     _cassette_set(project.path, {"target": "url", "base_url": "http://127.0.0.1:9/v1"}, {"test_list": ONE_GET})
     result = project.runpytest("--target", "replay", "--cassette-dir", "cassettes", "--report-dir", "out")
-    assert result.ret == exits.HARNESS  # a replay that went astray is the harness erring
+    assert result.ret == exits.HARNESS  # the verdict is error: the harness erred (README, Exit codes)
     entry = rule_entry(read_compliance(project.path / "out"), "demo.pass")
     message = entry["evidence"][0]["message"]
     assert entry["verdict"] == "error"
@@ -183,7 +183,7 @@ def test_a_replay_that_asks_for_fewer_requests_than_recorded_errs(project: pytes
     """)
     _cassette_set(project.path, {"target": "reference"}, {"test_list": ONE_GET})
     result = project.runpytest("--target", "replay", "--cassette-dir", "cassettes", "--report-dir", "out")
-    assert result.ret == exits.HARNESS
+    assert result.ret == exits.HARNESS  # the verdict is error: the harness erred (README, Exit codes)
     entry = rule_entry(read_compliance(project.path / "out"), "demo.pass")
     assert entry["verdict"] == "error"
     assert entry["evidence"][0]["message"].startswith(

@@ -11,8 +11,8 @@ from openai_rulebook.server import FAULTS, Fault, FrozenClock, ServerState, crea
 
 def test_all_is_the_documented_interface():
     assert server.__all__ == sorted(server.__all__)
-    assert set(server.__all__) == {"FAULTS", "VARIANTS", "Fault", "FrozenClock", "ServerState", "Variant", "create_app",
-                                  "serve"}
+    assert set(server.__all__) == {"FAULTS", "VARIANTS", "Fault", "FrozenClock", "ServerState", "Variant", "WallClock",
+                                  "create_app", "serve"}
     for name in server.__all__:
         assert getattr(server, name) is not None
 
@@ -53,12 +53,18 @@ def test_no_routes_outside_the_api(client, expect_error):
         expect_error(client.get(path), 404)
 
 
-def test_serve_runs_uvicorn_with_a_fresh_app(monkeypatch):
+def test_serve_runs_uvicorn_with_a_fresh_app_on_a_wall_clock(monkeypatch):
     import uvicorn
 
-    calls = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append((app, options)))
-    server.serve(port=8123, faults=["errors.bare_detail"])
-    (app, options), = calls
-    assert options == {"host": "127.0.0.1", "port": 8123}
+    from openai_rulebook.server.clock import WallClock
+
+    calls, said = [], []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets: calls.append((self.config.app, sockets)))
+    server.serve(port=0, faults=["errors.bare_detail"], announce=said.append)
+    (app, sockets), = calls
+    port = sockets[0].getsockname()[1]
+    sockets[0].close()
     assert app.state.rulebook.faults == {"errors.bare_detail"}
+    assert isinstance(app.state.rulebook.clock, WallClock)
+    assert said == [f"rulebook serve: listening on http://127.0.0.1:{port}/v1 (wall clock: processing takes a second "
+                    "or two of real time; faults: errors.bare_detail; variants: none; any Bearer key)"]

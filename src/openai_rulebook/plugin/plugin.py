@@ -148,6 +148,9 @@ def pytest_configure(config: pytest.Config) -> None:
         _check_spec(config)
     except RulebookError as exc:
         raise _stop(exc) from None
+    if target.source in ("url", "live") and not config.getoption("collectonly"):
+        # before collection, so that a dead --base-url is the first thing printed (not pytest's header first)
+        _check_answers(target.base_url)
     config.stash[STATE] = RulebookState(config, target)
     config.stash[STATE].models_given = models
     try:
@@ -433,8 +436,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return
     if state.target.replaying:
         _check_cassettes(state)
-    elif state.target.source in ("url", "live") and any(not i.get_closest_marker("skip") for i in state.items):
-        _check_answers(state.target.base_url)
 
 
 def _check_answers(base_url: str | None) -> None:

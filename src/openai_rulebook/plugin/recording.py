@@ -90,6 +90,28 @@ def check_cassette(path: Path, nodeid: str) -> None:
         raise CassetteError(f"{nodeid}: cassette {path} is corrupt ({str(exc).splitlines()[0]}); re-record it") from exc
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         raise CassetteError(f"{nodeid}: cassette {path} has no 'interactions' list; re-record it")
+    for number, interaction in enumerate(data["interactions"], start=1):
+        problem = _interaction_problem(interaction)
+        if problem:
+            # valid YAML cut short (a copy interrupted, an edit): vcrpy would fail inside the test with a KeyError
+            raise CassetteError(f"{nodeid}: cassette {path} is truncated or damaged: interaction {number} {problem}; "
+                                "re-record it with 'rulebook run --target record'")
+
+
+def _interaction_problem(interaction: Any) -> str:
+    """What keeps one recorded interaction from being replayed, or ''."""
+    if not isinstance(interaction, dict):
+        return "is not a mapping"
+    request, response = interaction.get("request"), interaction.get("response")
+    if not isinstance(request, dict) or not {"method", "uri"} <= request.keys():
+        return "has no request (method and uri)"
+    described = f"({request['method']} {request['uri']})"
+    if not isinstance(response, dict):
+        return f"has a request {described} but no response"
+    status = response.get("status")
+    if not isinstance(status, dict) or not isinstance(status.get("code"), int):
+        return f"has a response to {described} without a status code"
+    return ""
 
 
 def write_empty_cassette(path: Path) -> None:

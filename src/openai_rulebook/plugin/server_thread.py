@@ -18,6 +18,9 @@ class ReferenceServer:
 
     faults: tuple[str, ...] = ()
     variants: tuple[str, ...] = ()
+    #: "frozen" for a run's own server (the ``server_clock`` fixture jumps it), "wall" for one that stands in for a
+    #: URL target (time passes only by waiting, as ``rulebook serve`` does)
+    clock: str = "frozen"
     base_url: str = ""
     state: ServerState | None = None
     _server: object = field(default=None, repr=False)
@@ -29,8 +32,9 @@ class ReferenceServer:
         import uvicorn
 
         from openai_rulebook.server import create_app
+        from openai_rulebook.server.clock import make_clock
 
-        app = create_app(faults=self.faults, variants=self.variants)
+        app = create_app(faults=self.faults, variants=self.variants, clock=make_clock(self.clock))
         self.state = app.state.rulebook
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

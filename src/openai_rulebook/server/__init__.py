@@ -11,9 +11,9 @@ server that no verdict may depend on, applied in ``variant_layer``, ``clock``, `
 """
 
 from openai_rulebook.server.app import create_app, serve
-from openai_rulebook.server.clock import FrozenClock
+from openai_rulebook.server.clock import FrozenClock, WallClock
 from openai_rulebook.server.faults import FAULTS, Fault
 from openai_rulebook.server.state import ServerState
 from openai_rulebook.server.variants import VARIANTS, Variant
 
-__all__ = ["FAULTS", "Fault", "FrozenClock", "ServerState", "VARIANTS", "Variant", "create_app", "serve"]
+__all__ = ["FAULTS", "Fault", "FrozenClock", "ServerState", "VARIANTS", "Variant", "WallClock", "create_app", "serve"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from fastapi import Depends, FastAPI
 
 from openai_rulebook.server.auth import require_api_key
-from openai_rulebook.server.clock import Clock
+from openai_rulebook.server.clock import Clock, make_clock
 from openai_rulebook.server.handlers import install_handlers
 from openai_rulebook.server.routes import ROUTERS
 from openai_rulebook.server.state import ServerState
@@ -37,8 +37,34 @@ def create_app(faults: Iterable[str] = (), clock: Clock | None = None, seed: int
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, faults: Iterable[str] = (), variants: Iterable[str] = ()) -> None:
-    """Run the reference server with uvicorn until interrupted."""
+def serve(host: str = "127.0.0.1", port: int = 8000, faults: Iterable[str] = (), variants: Iterable[str] = (),
+          clock: str = "wall", announce: Callable[[str], object] = print) -> None:
+    """Run the reference server with uvicorn until interrupted, on a wall clock unless ``clock="frozen"``.
+
+    The socket is bound before anything is announced, so that the start-up line (``announce``) gives the port really
+    listened on (``port=0``: a free one) and a client that reads it can connect at once.
+    """
+    import socket
+
     import uvicorn  # only the CLI needs it
 
-    uvicorn.run(create_app(faults=faults, variants=variants), host=host, port=port)
+    faults, variants = tuple(faults), tuple(variants)
+    app = create_app(faults=faults, variants=variants, clock=make_clock(clock))
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # without it, delayed ACKs add 40 ms to every request (uvicorn writes headers and body separately)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(2048)  # connections made as soon as the line is read wait in the backlog until uvicorn accepts them
+    announce(startup_line(host, sock.getsockname()[1], clock, faults, variants))
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False)).run(sockets=[sock])
+
+
+def startup_line(host: str, port: int, clock: str, faults: Iterable[str], variants: Iterable[str]) -> str:
+    """What ``rulebook serve`` says first: where to point a client (with ``/v1``), and what time and faults it has."""
+    shown = f"[{host}]" if ":" in host else host
+    time_note = ("wall clock: processing takes a second or two of real time" if clock == "wall"
+                 else "frozen clock: time stands still, processing never ends unless a variant moves it")
+    return (f"rulebook serve: listening on http://{shown}:{port}/v1 ({time_note}; "
+            f"faults: {', '.join(faults) or 'none'}; variants: {', '.join(variants) or 'none'}; any Bearer key)")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
-from typing import Protocol
+import time
+from collections.abc import Callable
+from typing import Literal, Protocol
 
 from openai_rulebook.server.variants import Variant, Variants, register_variant
 
@@ -67,6 +69,54 @@ class FrozenClock:
 
     def __repr__(self) -> str:
         return f"FrozenClock(start={self.start}, now={self.now()}, millis={self._millis % 1000})"
+
+
+class WallClock:
+    """Real time, for a standalone server (``rulebook serve``): processing really takes its second or two, and a
+    client that waits sees it done, as it would on the real API.
+
+    ``now()`` is the Unix time in whole seconds. It never goes back, so ``reset()`` does nothing; ``tick`` adds
+    virtual time on top of the wall's (variants that let time pass per request still move it on). ``millis``, the
+    wall in milliseconds, is injectable for tests.
+    """
+
+    def __init__(self, millis: Callable[[], int] | None = None) -> None:
+        self._wall = millis if millis is not None else (lambda: time.time_ns() // 1_000_000)
+        self._ticked = 0  # virtual milliseconds added by tick()
+
+    def _millis(self) -> int:
+        return self._wall() + self._ticked
+
+    def now(self) -> int:
+        return self._millis() // 1000
+
+    def after(self, seconds: int) -> int:
+        return -(-(self._millis() + seconds * 1000) // 1000)
+
+    def tick(self, millis: int) -> None:
+        if millis < 0:
+            raise ValueError(f"a clock only moves forward; tick() got {millis}")
+        self._ticked += millis
+
+    def reset(self) -> None:
+        """Real time does not go back; the objects are forgotten (``ServerState.reset``), the time goes on."""
+
+    def __repr__(self) -> str:
+        return f"WallClock(now={self.now()})"
+
+
+#: the clocks ``rulebook serve --clock`` offers: ``wall`` (the default) or ``frozen`` (moves only by a variant's tick)
+CLOCKS = ("wall", "frozen")
+ClockName = Literal["wall", "frozen"]
+
+
+def make_clock(name: str) -> Clock:
+    """The clock called ``name`` (one of ``CLOCKS``)."""
+    if name == "wall":
+        return WallClock()
+    if name == "frozen":
+        return FrozenClock()
+    raise ValueError(f"no clock named {name!r}; one of {', '.join(CLOCKS)}")
 
 
 # -- variants of time ---------------------------------------------------------------------------------------------
