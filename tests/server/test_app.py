@@ -56,7 +56,7 @@ def test_no_routes_outside_the_api(client, expect_error):
 def test_serve_runs_uvicorn_with_a_fresh_app_on_a_wall_clock(monkeypatch):
     import uvicorn
 
-    from openai_rulebook.server.clock import WallClock
+    from openai_rulebook.server.core.clock import WallClock
 
     calls, said = [], []
     monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets: calls.append((self.config.app, sockets)))

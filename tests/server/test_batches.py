@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from openai_rulebook.server import ServerState, create_app
-from openai_rulebook.server.batch_input import EMBEDDING_INPUTS, REQUESTS_MAX, check_input, embedding_inputs
-from openai_rulebook.server.batch_lifecycle import CANCELLING_SECONDS, FINALIZING_SECONDS, IN_PROGRESS_SECONDS
-from openai_rulebook.server.faults import Rules
-from openai_rulebook.server.stored_files import add_file, find_file
+from openai_rulebook.server.batches.input import EMBEDDING_INPUTS, REQUESTS_MAX, check_input, embedding_inputs
+from openai_rulebook.server.batches.lifecycle import CANCELLING_SECONDS, FINALIZING_SECONDS, IN_PROGRESS_SECONDS
+from openai_rulebook.server.core.faults import Rules
+from openai_rulebook.server.files.stored import add_file, find_file
 
 BATCHES = "/v1/batches"
 EMBEDDINGS = "/v1/embeddings"

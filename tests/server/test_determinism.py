@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from openai_rulebook.server import FrozenClock, create_app
-from openai_rulebook.server.ids import IdSequence
+from openai_rulebook.server.core.ids import IdSequence
 
 
 def created_ids(client_for, app, count=3):

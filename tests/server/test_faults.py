@@ -18,10 +18,10 @@ import pytest
 from fastapi.routing import APIRoute
 
 from openai_rulebook.errors import CatalogError
-from openai_rulebook.server.routes import ROUTERS
+from openai_rulebook.server.areas import ROUTERS
 from openai_rulebook.server import FAULTS, Fault, FrozenClock, ServerState, create_app
-from openai_rulebook.server.faults import register
-from openai_rulebook.server.stored_files import add_file
+from openai_rulebook.server.core.faults import register
+from openai_rulebook.server.files.stored import add_file
 
 STORES = "/v1/vector_stores"
 

@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from openai_rulebook.server.routes import files as files_route
+from openai_rulebook.server.files import routes as files_route
 
 FILES = "/v1/files"
 DAY = 86400

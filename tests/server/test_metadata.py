@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from openai_rulebook.server import metadata
+from openai_rulebook.server.metadata import pairs as metadata
 
 @pytest.fixture(params=["create", "modify"])
 def send(request, client, make_store):

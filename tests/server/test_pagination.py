@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from openai_rulebook.server import create_app
-from openai_rulebook.server.routes.vector_stores import LIST
+from openai_rulebook.server.vector_stores.routes import LIST
 
 COUNT = 45
 

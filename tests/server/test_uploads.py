@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from openai_rulebook.server import create_app
-from openai_rulebook.server.faults import Rules
-from openai_rulebook.server.routes import uploads as uploads_route
+from openai_rulebook.server.core.faults import Rules
+from openai_rulebook.server.uploads import routes as uploads_route
 
 UPLOADS = "/v1/uploads"
 HOUR = 3600

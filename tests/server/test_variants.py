@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from openai_rulebook.errors import CatalogError
 from openai_rulebook.server import VARIANTS, FrozenClock, ServerState, Variant, create_app
-from openai_rulebook.server.variants import NOTE_PREFIX, register_variant
+from openai_rulebook.server.core.variants import NOTE_PREFIX, register_variant
 
 AUTH = {"Authorization": "Bearer sk-test-variants"}
 STORES = "/v1/vector_stores"
@@ -34,7 +34,7 @@ def test_unknown_variant_names_are_refused_and_leave_the_active_ones() -> None:
 
 
 def test_every_area_has_an_area_off_variant() -> None:
-    from openai_rulebook.server.routes import AREAS
+    from openai_rulebook.server.areas import AREAS
 
     assert {name for name, variant in VARIANTS.items() if variant.area} == {f"area.off.{area}" for area in AREAS}
 

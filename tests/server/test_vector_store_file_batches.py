@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from openai_rulebook.server.attachments import PROCESSING_SECONDS
-from openai_rulebook.server.stored_files import add_file
+from openai_rulebook.server.vector_store_files.attachments import PROCESSING_SECONDS
+from openai_rulebook.server.files.stored import add_file
 
 STORES = "/v1/vector_stores"
 OBJECT_KEYS = {"id", "object", "created_at", "vector_store_id", "status", "file_counts"}

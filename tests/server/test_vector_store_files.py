@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from openai_rulebook.server.attachments import PROCESSING_SECONDS
-from openai_rulebook.server.stored_files import add_file, files
+from openai_rulebook.server.vector_store_files.attachments import PROCESSING_SECONDS
+from openai_rulebook.server.files.stored import add_file, files
 
 STORES = "/v1/vector_stores"
 #: VectorStoreFileObject's properties

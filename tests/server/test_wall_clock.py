@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from openai_rulebook.server import WallClock, create_app
-from openai_rulebook.server.app import startup_line
-from openai_rulebook.server.batch_lifecycle import FINALIZING_SECONDS, IN_PROGRESS_SECONDS, VALIDATING_SECONDS
-from openai_rulebook.server.clock import FrozenClock, make_clock
+from openai_rulebook.server.core.app import startup_line
+from openai_rulebook.server.batches.lifecycle import FINALIZING_SECONDS, IN_PROGRESS_SECONDS, VALIDATING_SECONDS
+from openai_rulebook.server.core.clock import FrozenClock, make_clock
 
 
 class Wall:

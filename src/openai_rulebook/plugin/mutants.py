@@ -59,7 +59,7 @@ def _reached(items: list[pytest.Item], consulted: dict[str, set[str]], note: str
 def _area_rules(catalog: Any, area: str) -> set[str]:
     """The rules an unmounted area takes with it: those whose endpoints all lie in the area (a rule of the area with
     an endpoint elsewhere, a listing served by another area too, is still judged there)."""
-    from openai_rulebook.server.routes import AREAS
+    from openai_rulebook.server.areas import AREAS
 
     routes = {_shape(f"{method} /v1{route.path}") for route in AREAS[area].routes for method in route.methods}
     return {rule.id for rule in catalog.rules
@@ -73,7 +73,7 @@ def _shape(endpoint: str) -> str:
 
 def run_mutants(session: pytest.Session, state: RulebookState) -> None:
     from openai_rulebook.server import FAULTS, VARIANTS
-    from openai_rulebook.server.variants import NOTE_PREFIX
+    from openai_rulebook.server.core.variants import NOTE_PREFIX
 
     config = session.config
     reporter = config.pluginmanager.get_plugin("terminalreporter")

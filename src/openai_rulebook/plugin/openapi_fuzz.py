@@ -162,7 +162,7 @@ def served_endpoints(target: Target) -> frozenset[str] | None:
         return None
     from fastapi.routing import APIRoute
 
-    from openai_rulebook.server.routes import ROUTERS
+    from openai_rulebook.server.areas import ROUTERS
 
     return frozenset(f"{method} /v1{route.path}" for router in ROUTERS for route in router.routes
                      if isinstance(route, APIRoute) for method in route.methods)

@@ -32,7 +32,7 @@ class ReferenceServer:
         import uvicorn
 
         from openai_rulebook.server import create_app
-        from openai_rulebook.server.clock import make_clock
+        from openai_rulebook.server.core.clock import make_clock
 
         app = create_app(faults=self.faults, variants=self.variants, clock=make_clock(self.clock))
         self.state = app.state.rulebook

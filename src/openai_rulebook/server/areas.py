@@ -1,0 +1,27 @@
+"""The API areas the reference server serves: one package each (its routes, its domain code, its faults), by the
+catalog's name of the area (the prefix of its rules' ids), in mounting order; ``ROUTERS`` is what ``create_app``
+mounts under ``/v1``. What every area uses lives in ``server.core``; the cross-cutting areas (``auth``,
+``errors``, ``requests``, ``metadata``) are packages too, applied by the core and the routes."""
+
+from __future__ import annotations
+
+from openai_rulebook.server.batches import routes as batches
+from openai_rulebook.server.files import routes as files
+from openai_rulebook.server.uploads import routes as uploads
+from openai_rulebook.server.vector_store_file_batches import routes as vector_store_file_batches
+from openai_rulebook.server.vector_store_files import routes as vector_store_files
+from openai_rulebook.server.vector_stores import routes as vector_stores
+from openai_rulebook.server.vector_stores import search as vector_stores_search
+
+AREAS = {
+    "vector_stores": vector_stores.router,
+    "batches": batches.router,
+    "vector_store_files": vector_store_files.router,
+    "vector_store_file_batches": vector_store_file_batches.router,
+    "vector_stores.search": vector_stores_search.router,
+    "files": files.router,
+    "uploads": uploads.router,
+}
+ROUTERS = tuple(AREAS.values())
+
+__all__ = ["AREAS", "ROUTERS"]

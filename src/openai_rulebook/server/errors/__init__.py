@@ -1,0 +1,1 @@
+"""The reference server's errors area: its routes, domain code and faults."""

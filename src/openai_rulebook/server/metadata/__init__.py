@@ -1,0 +1,1 @@
+"""The reference server's metadata area: its routes, domain code and faults."""
