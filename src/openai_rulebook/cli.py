@@ -7,6 +7,7 @@ commands:
   rulebook mutants    the fault campaign: the suites once per reference-server fault
   rulebook drift      what changed: between two runs (drift runs), between catalog and spec (drift spec)
   rulebook gate       the CI decision on a compliance.json, with a baseline and expiring waivers
+  rulebook report     reports for people (html, markdown) from a compliance.json; merge parallel shards
 
 exit codes (every command):
   0  every rule that was checked passed (catalog --check: no problem found)
@@ -162,6 +163,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--list-variants", action="store_true",
                        help="print the variants and what they change, one a line, and exit (default: off)")
     _drift_and_gate_parsers(commands)
+    from openai_rulebook.reporting import command as report_command
+
+    report_command.add_parser(commands, _Parser)
     return parser
 
 
@@ -293,6 +297,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         document = json.loads(report.read_text(encoding="utf-8"))
         print_summary(document)
+        from openai_rulebook.reporting.command import after_run
+
+        after_run(report, document)
     return code
 
 
@@ -500,8 +507,14 @@ def cmd_gate(args: argparse.Namespace) -> int:
     return decision.code
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from openai_rulebook.reporting.command import run
+
+    return run(args)
+
+
 COMMANDS = {"run": cmd_run, "mutants": cmd_mutants, "serve": cmd_serve, "catalog": cmd_catalog,
-            "drift": cmd_drift, "gate": cmd_gate}
+            "drift": cmd_drift, "gate": cmd_gate, "report": cmd_report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

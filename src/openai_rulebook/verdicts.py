@@ -21,6 +21,8 @@ Outcome = Literal["pass", "fail", "error", "inconclusive", "unsupported", "skipp
 Verdict = Literal["pass", "fail", "error", "inconclusive", "unsupported", "skipped", "not-checkable"]
 VERDICTS: tuple[str, ...] = Verdict.__args__
 _SEVERITY: dict[str, int] = {"fail": 5, "error": 4, "inconclusive": 3, "pass": 2, "unsupported": 1, "skipped": 0}
+#: the roll-up order, worst highest (for joining verdicts of several runs: ``rulebook report merge``)
+SEVERITY = _SEVERITY
 
 
 @dataclass

@@ -651,6 +651,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state is None:
         return
     try:
+        alluredir = getattr(session.config.option, "allure_report_dir", None)
+        if state.active and alluredir:  # Allure's categories: violations, harness errors, inconclusive, unsupported
+            from openai_rulebook.reporting.allure import write_categories
+
+            write_categories(Path(alluredir))
         if state.active and exitstatus not in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED):
             summary = _write_reports(state)
             if summary is not None and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
