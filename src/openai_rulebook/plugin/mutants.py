@@ -114,7 +114,11 @@ def run_mutants(session: pytest.Session, state: RulebookState) -> None:
     variant_rounds = [(variant, _reached(items, consulted, NOTE_PREFIX + variant.name)) for variant in variants]
     shard = _shard(config.getoption("mutants_shard"))
     if shard is not None:
-        mine = _balanced([(f.name, len(r)) for f, r in fault_rounds] + [(v.name, len(r)) for v, r in variant_rounds],
+        # a round's cost: the requests its tests sent at baseline (deterministic on the reference server, so every
+        # shard computes the same split; test counts alone weigh a one-request test like a fifty-request one)
+        sent = {result.nodeid: len(result.exchanges) + 1 for result in baseline_results}
+        cost = lambda reached: sum(sent.get(item.nodeid, 1) for item in reached)  # noqa: E731
+        mine = _balanced([(f.name, cost(r)) for f, r in fault_rounds] + [(v.name, cost(r)) for v, r in variant_rounds],
                          *shard)
         fault_rounds = [(f, r) for f, r in fault_rounds if f.name in mine]
         variant_rounds = [(v, r) for v, r in variant_rounds if v.name in mine]
