@@ -249,7 +249,7 @@ def test_counts_follow_the_files(api, rule, server_clock, vector_store, file_ids
         expect(rule.id, (current.get("status") == "in_progress") == processing,
                expected=f"status {'in_progress' if processing else 'finished'} with files "
                         f"{[item.get('status') for item in files]}", actual=current.get("status"))
-        server_clock.advance(1)
+        server_clock.moment()
 
 
 @pytest.mark.rule("vector_store_file_batches.unknown_ids")
@@ -295,7 +295,7 @@ class FileBatches(RuleBasedStateMachine):
 
     @rule()
     def advance(self):
-        self.clock.advance(1)
+        self.clock.moment()
 
     @precondition(lambda self: self.batches)
     @rule(data=st.data())

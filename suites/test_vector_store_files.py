@@ -524,7 +524,7 @@ def test_an_attached_file_ends_completed(api, rule, server_clock, vector_store, 
             raise Inconclusive(f"the file was still in_progress after {server_clock.max_wait:g} s")
     expect(rule.id, body.get("status") == "completed" and body.get("last_error") is None,
            expected="completed, last_error null", actual=f"statuses {seen}, last_error {body.get('last_error')}")
-    server_clock.advance(1)
+    server_clock.moment()
     later = expect_accepted(api.get(path), rule.id)
     expect(rule.id, later.get("status") == "completed", expected="still completed", actual=later.get("status"))
 
@@ -576,7 +576,7 @@ class VectorStoreFiles(RuleBasedStateMachine):
 
     @rule()
     def advance(self):
-        self.clock.advance(1)
+        self.clock.moment()
 
     @precondition(lambda self: self.attached)
     @rule(data=st.data(), value=st.integers(0, 99))

@@ -368,4 +368,4 @@ def test_counts_bytes_and_status_follow_the_files(api, rule, server_clock, make_
         expect(rule.id, (store.get("status") == "in_progress") == processing,
                expected=f"status {'in_progress' if processing else 'completed'} with files {statuses}",
                actual=store.get("status"))
-        server_clock.advance(1)
+        server_clock.moment()

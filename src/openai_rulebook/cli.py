@@ -147,11 +147,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Run the bundled reference server (in memory) until interrupted. It starts with one line giving "
                     "its base URL (with /v1), for 'rulebook run --target url --base-url URL', its clock and its "
                     "faults and variants. On the wall clock, timestamps are real time and processing (vector store "
-                    "files, file batches, batches) completes in a second or two.")
+                    "files, file batches, batches) completes in a fraction of a second (a quarter of the seconds it counts).")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on, 0 for a free one (default: 8000)")
     serve.add_argument("--clock", choices=("wall", "frozen"), default="wall",
-                       help="wall: real time, processing completes in a second or two; frozen: time stands still at "
+                       help="wall: real time, processing completes in a fraction of a second; frozen: time stands still at "
                             "2025-01-01T00:00:00Z, so nothing in progress ever finishes (default: wall)")
     serve.add_argument("--fault", action="append", default=[], metavar="NAME",
                        help="switch on a fault, repeatable (default: none)")

@@ -21,7 +21,7 @@ SUBSET = "(test_auth and GET) or (test_metadata and key_length and not drawn) or
 @pytest.fixture
 def url_target() -> Iterator[str]:
     """A reference server started by the test itself, to be recorded as an arbitrary ``--base-url``: on a wall clock,
-    as ``rulebook serve`` runs, so that waiting for processing takes a second or two (a frozen clock never moves)."""
+    as ``rulebook serve`` runs, so that waiting for processing takes a fraction of a second (a frozen clock never moves)."""
     server = ReferenceServer(clock="wall")
     try:
         yield server.start()

@@ -66,5 +66,5 @@ def test_serve_runs_uvicorn_with_a_fresh_app_on_a_wall_clock(monkeypatch):
     sockets[0].close()
     assert app.state.rulebook.faults == {"errors.bare_detail"}
     assert isinstance(app.state.rulebook.clock, WallClock)
-    assert said == [f"rulebook serve: listening on http://127.0.0.1:{port}/v1 (wall clock: processing takes a second "
-                    "or two of real time; faults: errors.bare_detail; variants: none; any Bearer key)"]
+    assert said == [f"rulebook serve: listening on http://127.0.0.1:{port}/v1 (wall clock: processing takes a "
+                    "fraction of a second of real time; faults: errors.bare_detail; variants: none; any Bearer key)"]

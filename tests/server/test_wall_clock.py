@@ -1,5 +1,6 @@
 """The wall clock of a standalone server (``rulebook serve``): real time in whole seconds, the clock protocol
-(``now``, ``after``, ``tick``, ``reset``), and processing that ends a second or two after it starts."""
+(``now``, ``exact``, ``after``, ``span``, ``tick``, ``reset``), and processing that ends a fraction of a second after
+it starts (``PROCESSING_SCALE`` of what the frozen clock counts), to the millisecond."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from openai_rulebook.server import WallClock, create_app
 from openai_rulebook.server.core.app import startup_line
 from openai_rulebook.server.batches.lifecycle import FINALIZING_SECONDS, IN_PROGRESS_SECONDS, VALIDATING_SECONDS
-from openai_rulebook.server.core.clock import FrozenClock, make_clock
+from openai_rulebook.server.core.clock import PROCESSING_SCALE, FrozenClock, make_clock
 
 
 class Wall:
@@ -30,14 +31,23 @@ def test_now_is_the_wall_time_in_whole_seconds() -> None:
     assert abs(WallClock().now() - time.time()) < 2
 
 
+@pytest.mark.parametrize(("millis", "seconds"), [(1_760_000_000_000, 1), (1_760_000_000_900, 1), (1_760_000_000_500, 4)])
+def test_processing_ends_a_scaled_span_later_to_the_millisecond(millis: int, seconds: int) -> None:
+    clock = WallClock(Wall(millis))
+    assert clock.exact() == millis / 1000
+    assert clock.after(seconds) == pytest.approx(millis / 1000 + seconds * PROCESSING_SCALE)
+    assert clock.span(seconds) == seconds * PROCESSING_SCALE
+
+
 @pytest.mark.parametrize(("millis", "seconds", "done"), [
     (1_760_000_000_000, 1, 1_760_000_001),  # on the second: exactly one second later
     (1_760_000_000_001, 1, 1_760_000_002),  # just after it: the next whole second at least a second away
     (1_760_000_000_900, 1, 1_760_000_002),  # created at x.9 s is not done 0.1 s later
-    (1_760_000_000_500, 0, 1_760_000_001),
 ])
-def test_after_is_the_first_whole_second_at_least_that_far(millis: int, seconds: int, done: int) -> None:
-    assert WallClock(Wall(millis)).after(seconds) == done
+def test_the_frozen_clock_ends_processing_on_a_whole_second(millis: int, seconds: int, done: int) -> None:
+    clock = FrozenClock(start=1_760_000_000)
+    clock.tick(millis - 1_760_000_000_000)
+    assert clock.after(seconds) == done and clock.span(seconds) == seconds
 
 
 def test_tick_adds_virtual_time_and_reset_never_goes_back() -> None:
@@ -59,22 +69,22 @@ def test_make_clock_names_the_two_clocks() -> None:
         make_clock("sundial")
 
 
-def test_processing_ends_within_two_seconds_of_wall_time(client_for: Callable[..., httpx.Client]) -> None:
-    """A file attached to a store is in progress, then completed once its (at most two) seconds have passed."""
+def test_processing_ends_a_fraction_of_a_second_later(client_for: Callable[..., httpx.Client]) -> None:
+    """A file attached to a store is in progress, then completed once its scaled second has passed."""
     wall = Wall(1_760_000_000_400)
     client = client_for(create_app(clock=WallClock(wall)))
     file_id = client.post("/v1/files", files={"file": ("a.txt", b"lantern")}, data={"purpose": "assistants"}).json()["id"]
     store_id = client.post("/v1/vector_stores", json={}).json()["id"]
     attached = client.post(f"/v1/vector_stores/{store_id}/files", json={"file_id": file_id}).json()
     assert attached["status"] == "in_progress" and attached["created_at"] == 1_760_000_000
-    wall.millis += 1000
+    wall.millis += int(1000 * PROCESSING_SCALE) - 1
     assert client.get(f"/v1/vector_stores/{store_id}/files/{file_id}").json()["status"] == "in_progress"
-    wall.millis += 600  # 1.6 s after attaching: the second whole second has begun
+    wall.millis += 1
     assert client.get(f"/v1/vector_stores/{store_id}/files/{file_id}").json()["status"] == "completed"
 
 
 def test_a_batch_completes_in_seconds_of_wall_time(client_for: Callable[..., httpx.Client]) -> None:
-    """Batches: validating, in progress, finalizing, completed, each a second or two on the wall clock."""
+    """Batches: validating, in progress, finalizing, completed, each a scaled span on the wall clock."""
     wall = Wall(1_760_000_000_000)
     client = client_for(create_app(clock=WallClock(wall)))
     line = b'{"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "gpt-4o-mini"}}\n'
@@ -82,9 +92,12 @@ def test_a_batch_completes_in_seconds_of_wall_time(client_for: Callable[..., htt
     batch = client.post("/v1/batches", json={"input_file_id": input_id, "endpoint": "/v1/chat/completions",
                                              "completion_window": "24h"}).json()
     assert batch["status"] == "validating"
-    wall.millis += 1000 * (VALIDATING_SECONDS + IN_PROGRESS_SECONDS + FINALIZING_SECONDS)
+    wall.millis += int(1000 * PROCESSING_SCALE * VALIDATING_SECONDS)
+    assert client.get(f"/v1/batches/{batch['id']}").json()["status"] == "in_progress"
+    wall.millis += int(1000 * PROCESSING_SCALE * (IN_PROGRESS_SECONDS + FINALIZING_SECONDS))
     done = client.get(f"/v1/batches/{batch['id']}").json()
-    assert done["status"] == "completed" and done["completed_at"] - done["created_at"] <= 5
+    assert done["status"] == "completed" and done["created_at"] <= done["in_progress_at"] <= done["completed_at"]
+    assert done["completed_at"] - done["created_at"] <= 2
 
 
 def test_the_startup_line_says_where_and_how() -> None:

@@ -84,6 +84,15 @@ class ServerClock:
         if self.mode == "wait":
             time.sleep(seconds)
 
+    def moment(self) -> None:
+        """Let a moment pass, for a test that watches things move on rather than waiting for a state: a second on
+        the jumping clock, the first pause of a poll (``PAUSES``) on a real one, nothing in a replay."""
+        if self.mode == "jump":
+            assert self.jump is not None
+            self.jump(1)
+        elif self.mode == "wait":
+            time.sleep(PAUSES[0])
+
     def polls(self) -> Iterator[float]:
         """Let time pass before each look of a poll, until ``max_wait`` has passed; yields the seconds waited so far.
 

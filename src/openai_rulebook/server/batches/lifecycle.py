@@ -7,6 +7,10 @@ A cancel moves an unfinished batch to ``cancelling`` and, ``CANCELLING_SECONDS``
 has run by then, so a cancelled batch has no output file. ``expired`` is in the enum but never reached: processing
 takes seconds, the window a day.
 
+Each step's length is counted on the server's clock (``Clock.span``: whole seconds on the frozen clock, a fraction
+of them on the wall clock of a standalone server) from the exact moment the step began; timestamps show the whole
+second it was reached in.
+
 Transitions are applied when a batch is looked at (``settle``), each at the time it was due, so a clock that jumps
 an hour at once still gives every timestamp its own value. Output files are therefore stored when the batch is
 next read after completing, not the moment the clock passes ``completed_at``; their ``created_at`` is
@@ -16,6 +20,7 @@ next read after completing, not the moment the clock passes ``completed_at``; th
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,9 +70,11 @@ class Batch:
     #: seconds after its creation that the output file expires (``output_expires_after``), if sent
     output_expiry: int | None = None
     validating_seconds: int = VALIDATING_SECONDS
+    #: the exact moment it was created (``Clock.exact``); None: ``created_at``
+    started: float | None = None
     status: str = "validating"
-    #: when each status after ``validating`` was reached, by status: ``{"in_progress": 1735689601, ...}``
-    times: dict[str, int] = field(default_factory=dict)
+    #: when each status after ``validating`` was reached, exactly, by status: ``{"in_progress": 1735689601.0, ...}``
+    times: dict[str, float] = field(default_factory=dict)
     output_file_id: str | None = None
 
     @property
@@ -99,7 +106,8 @@ class Batch:
             "error_file_id": None,
             "created_at": self.created_at,
             "expires_at": self.expires_at,
-            **{f"{status}_at": self.times.get(status) for status in STATUSES if status != "validating"},
+            **{f"{status}_at": int(self.times[status]) if status in self.times else None
+               for status in STATUSES if status != "validating"},
             "request_counts": self.request_counts(),
             "usage": {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0,
                       "input_tokens_details": {"cached_tokens": 0}, "output_tokens_details": {"reasoning_tokens": 0}},
@@ -110,24 +118,26 @@ class Batch:
         return body
 
 
-def _next(batch: Batch) -> tuple[str, int] | None:
-    """The transition due next without a cancel: the status it leads to, and when."""
+def _next(batch: Batch, span: Callable[[int], float]) -> tuple[str, float] | None:
+    """The transition due next without a cancel: the status it leads to, and when (``span``: the clock's length of
+    a step of so many seconds)."""
     times = batch.times
     if batch.status == "validating":
-        return ("in_progress" if batch.input.valid else "failed", batch.created_at + batch.validating_seconds)
+        started = batch.started if batch.started is not None else batch.created_at
+        return ("in_progress" if batch.input.valid else "failed", started + span(batch.validating_seconds))
     if batch.status == "in_progress":
-        return "finalizing", times["in_progress"] + IN_PROGRESS_SECONDS
+        return "finalizing", times["in_progress"] + span(IN_PROGRESS_SECONDS)
     if batch.status == "finalizing":
-        return "completed", times["finalizing"] + FINALIZING_SECONDS
+        return "completed", times["finalizing"] + span(FINALIZING_SECONDS)
     if batch.status == "cancelling":
-        return "cancelled", times["cancelling"] + CANCELLING_SECONDS
+        return "cancelled", times["cancelling"] + span(CANCELLING_SECONDS)
     return None
 
 
 def settle(batch: Batch, state: ServerState, rules: Rules) -> Batch:
     """Apply, in order, every transition due by now."""
-    now = state.clock.now()
-    while (step := _next(batch)) is not None and step[1] <= now:
+    now = state.clock.exact()
+    while (step := _next(batch, state.clock.span)) is not None and step[1] <= now:
         batch.status, at = step
         batch.times[batch.status] = at
         if batch.status == "completed" and rules.behaviour(STATUS_LIFECYCLE, True, False):
@@ -135,7 +145,7 @@ def settle(batch: Batch, state: ServerState, rules: Rules) -> Batch:
     return batch
 
 
-def _store_output(batch: Batch, state: ServerState, at: int) -> str:
+def _store_output(batch: Batch, state: ServerState, exact: float) -> str:
     """Store the output file: one BatchRequestOutput line per request, each a 200 the reference server made up."""
     lines = [
         json.dumps({
@@ -157,9 +167,9 @@ def _store_output(batch: Batch, state: ServerState, at: int) -> str:
         purpose=OUTPUT_PURPOSE,
         size=len(content),
         content=content,
-        expires_at=at + batch.output_expiry if batch.output_expiry is not None else None,
+        expires_at=int(exact) + batch.output_expiry if batch.output_expiry is not None else None,
     )
-    stored.created_at = at  # stored late (see the module's docstring), dated when it was due
+    stored.created_at = int(exact)  # stored late (see the module's docstring), dated when it was due
     return stored.id
 
 
@@ -174,5 +184,5 @@ def cancel(batch: Batch, state: ServerState, rules: Rules) -> Batch:
     )
     if batch.status != "cancelling":
         batch.status = "cancelling"
-        batch.times["cancelling"] = state.clock.now()
+        batch.times["cancelling"] = state.clock.exact()
     return batch

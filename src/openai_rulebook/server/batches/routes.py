@@ -236,6 +236,7 @@ async def create_batch(
     batch = Batch(
         id=state.ids.next("batch"),
         created_at=state.clock.now(),
+        started=state.clock.exact(),
         endpoint=body.endpoint,
         input_file_id=body.input_file_id or "",
         completion_window=body.completion_window,

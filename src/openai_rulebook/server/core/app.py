@@ -64,7 +64,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, faults: Iterable[str] = (),
 def startup_line(host: str, port: int, clock: str, faults: Iterable[str], variants: Iterable[str]) -> str:
     """What ``rulebook serve`` says first: where to point a client (with ``/v1``), and what time and faults it has."""
     shown = f"[{host}]" if ":" in host else host
-    time_note = ("wall clock: processing takes a second or two of real time" if clock == "wall"
+    time_note = ("wall clock: processing takes a fraction of a second of real time" if clock == "wall"
                  else "frozen clock: time stands still, processing never ends unless a variant moves it")
     return (f"rulebook serve: listening on http://{shown}:{port}/v1 ({time_note}; "
             f"faults: {', '.join(faults) or 'none'}; variants: {', '.join(variants) or 'none'}; any Bearer key)")

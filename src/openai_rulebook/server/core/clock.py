@@ -28,9 +28,18 @@ class Clock(Protocol):
         """Let a little virtual time pass (variants that move the clock per request use it)."""
         ...
 
-    def after(self, seconds: int) -> int:
-        """The first whole second at least ``seconds`` from now, to the millisecond: when something that takes
-        ``seconds`` is done (an object created at x.9 s is not done 0.1 s later)."""
+    def exact(self) -> float:
+        """Unix time to the millisecond: what readiness (``after``) is judged against."""
+        ...
+
+    def after(self, seconds: int) -> float:
+        """When processing that takes ``seconds`` and starts now is done, compared with ``exact()``. The frozen clock
+        says the first whole second at least ``seconds`` from now (an object created at x.9 s is not done 0.1 s
+        later); the wall clock ends it in ``PROCESSING_SCALE`` of the time, to the millisecond."""
+        ...
+
+    def span(self, seconds: int) -> float:
+        """How long a step of a lifecycle that takes ``seconds`` lasts on this clock (see ``after``)."""
         ...
 
 
@@ -55,8 +64,14 @@ class FrozenClock:
         self._millis += seconds * 1000
         return self.now()
 
-    def after(self, seconds: int) -> int:
+    def exact(self) -> float:
+        return self.start + self._millis / 1000
+
+    def after(self, seconds: int) -> float:
         return self.start + -(-(self._millis + seconds * 1000) // 1000)
+
+    def span(self, seconds: int) -> float:
+        return seconds
 
     def tick(self, millis: int) -> None:
         """Let ``millis`` milliseconds of virtual time pass (never a real sleep)."""
@@ -71,9 +86,15 @@ class FrozenClock:
         return f"FrozenClock(start={self.start}, now={self.now()}, millis={self._millis % 1000})"
 
 
+#: how much of a second of real time a second of processing takes on the wall clock: processing (a vector store
+#: file, a batch's steps) that the frozen clock counts in whole seconds ends a quarter as late, to the millisecond,
+#: so a client polling a standalone server waits a fraction of a second per processing, not one or two seconds
+PROCESSING_SCALE = 0.25
+
+
 class WallClock:
-    """Real time, for a standalone server (``rulebook serve``): processing really takes its second or two, and a
-    client that waits sees it done, as it would on the real API.
+    """Real time, for a standalone server (``rulebook serve``): processing really takes time (``PROCESSING_SCALE``
+    of what the frozen clock counts), and a client that waits sees it done, as it would on the real API.
 
     ``now()`` is the Unix time in whole seconds. It never goes back, so ``reset()`` does nothing; ``tick`` adds
     virtual time on top of the wall's (variants that let time pass per request still move it on). ``millis``, the
@@ -90,8 +111,14 @@ class WallClock:
     def now(self) -> int:
         return self._millis() // 1000
 
-    def after(self, seconds: int) -> int:
-        return -(-(self._millis() + seconds * 1000) // 1000)
+    def exact(self) -> float:
+        return self._millis() / 1000
+
+    def after(self, seconds: int) -> float:
+        return self.exact() + self.span(seconds)
+
+    def span(self, seconds: int) -> float:
+        return seconds * PROCESSING_SCALE
 
     def tick(self, millis: int) -> None:
         if millis < 0:

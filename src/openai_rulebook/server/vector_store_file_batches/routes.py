@@ -102,7 +102,7 @@ class CreateVectorStoreFileBatchRequest(_Strict):
 
 def _render(batch: FileBatch, store: VectorStore, state: ServerState, rules: Rules) -> dict[str, Any]:
     """The ``VectorStoreFileBatchObject`` of the official spec."""
-    now = state.clock.now()
+    now = state.clock.exact()  # processing ends to the millisecond
     members = batch.members(files_of(store, state, rules))
     counts = file_counts(members, now, rules)
     frozen = {"in_progress": len(batch.file_ids), "completed": 0, "failed": 0, "cancelled": 0,
@@ -217,15 +217,15 @@ async def cancel_vector_store_file_batch(
 ) -> dict[str, Any]:
     """Files still in progress end as cancelled; a batch that has finished cannot be cancelled (400)."""
     batch, holder = _get_batch(stores, get_store(stores, vector_store_id), rules, batch_id)
-    now = state.clock.now()
+    exact, now = state.clock.exact(), state.clock.now()  # processing ends to the millisecond; stamps are seconds
     members = batch.members(files_of(holder, state, rules))
-    status = batch.status(members, now, rules)
+    status = batch.status(members, exact, rules)
     if status != "in_progress":
         raise APIError(400, f"Cannot cancel a file batch with status '{status}'.")
     batch.cancelled_at = now
     if rules.behaviour(CANCEL, True, False):
         for record in members:
-            if record.status(now, rules) == "in_progress":
+            if record.status(exact, rules) == "in_progress":
                 record.cancelled_at = now
     return _render(batch, holder, state, rules)
 
@@ -245,5 +245,5 @@ async def list_files_in_vector_store_file_batch(
 ) -> dict[str, Any]:
     batch, holder = _get_batch(stores, get_store(stores, vector_store_id), rules, batch_id)
     members = batch.members(files_of(holder, state, rules))
-    return list_files(rules, members, state.clock.now(), limit=limit, order=order, after=after, before=before,
+    return list_files(rules, members, state.clock.exact(), limit=limit, order=order, after=after, before=before,
                       status=filter)

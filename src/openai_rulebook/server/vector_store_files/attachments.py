@@ -85,9 +85,9 @@ class VectorStoreFile:
     error: dict[str, str] | None = None
     cancelled_at: int | None = None
     #: when processing is done: PROCESSING_SECONDS after the exact moment of attaching (None: from created_at)
-    ready_at: int | None = None
+    ready_at: float | None = None
 
-    def status(self, now: int, rules: Rules) -> str:
+    def status(self, now: float, rules: Rules) -> str:
         if self.cancelled_at is not None:
             return "cancelled"
         ready_at = self.ready_at if self.ready_at is not None else self.created_at + PROCESSING_SECONDS
@@ -96,11 +96,11 @@ class VectorStoreFile:
             return "in_progress"
         return "failed" if self.error is not None else "completed"
 
-    def usage_bytes(self, now: int, rules: Rules) -> int:
+    def usage_bytes(self, now: float, rules: Rules) -> int:
         """What the file takes in the store: its size once processed, nothing before or after a failure."""
         return self.bytes if self.status(now, rules) == "completed" else 0
 
-    def render(self, now: int, rules: Rules, object_type: str = "vector_store.file") -> dict[str, Any]:
+    def render(self, now: float, rules: Rules, object_type: str = "vector_store.file") -> dict[str, Any]:
         """The ``VectorStoreFileObject`` of the official spec."""
         status = self.status(now, rules)
         return {
@@ -131,7 +131,7 @@ class FileBatch:
         """The batch's files still attached by it, oldest first (re-attached or detached files have left it)."""
         return [record for record in files.ordered() if record.batch_id == self.id]
 
-    def status(self, members: list[VectorStoreFile], now: int, rules: Rules) -> str:
+    def status(self, members: list[VectorStoreFile], now: float, rules: Rules) -> str:
         statuses = [record.status(now, rules) for record in members]
         if self.cancelled_at is not None:
             return "cancelled"
@@ -142,7 +142,7 @@ class FileBatch:
         return "completed"
 
 
-def file_counts(records: Iterable[VectorStoreFile], now: int, rules: Rules) -> dict[str, int]:
+def file_counts(records: Iterable[VectorStoreFile], now: float, rules: Rules) -> dict[str, int]:
     """``{"in_progress", "completed", "failed", "cancelled", "total"}`` over ``records``."""
     counts = dict.fromkeys(STATUSES, 0)
     for record in records:
@@ -169,7 +169,7 @@ def attach(
     attributes: dict[str, Any],
     rules: Rules,
     batch_id: str | None = None,
-    ready_at: int | None = None,
+    ready_at: float | None = None,
 ) -> VectorStoreFile:
     """Attach ``stored``; attaching a file already in the store starts it over (new time, attributes, batch).
 

@@ -169,14 +169,14 @@ class UpdateVectorStoreFileAttributesRequest(_Strict):
 # -- shared with the file batches' routes ------------------------------------------------------------------------------
 
 
-def render_file(record: VectorStoreFile, rules: Rules, now: int) -> dict[str, Any]:
+def render_file(record: VectorStoreFile, rules: Rules, now: float) -> dict[str, Any]:
     return record.render(now, rules, rules.behaviour(OBJECT_TYPE, "vector_store.file", "vector_store_file"))
 
 
 def list_files(
     rules: Rules,
     records: Sequence[VectorStoreFile],
-    now: int,
+    now: float,
     *,
     limit: str | None,
     order: str | None,
@@ -275,7 +275,7 @@ async def list_vector_store_files(
 ) -> dict[str, Any]:
     store = get_store(stores, vector_store_id)
     records = files_of(store, state, rules).ordered()
-    return list_files(rules, records, state.clock.now(), limit=limit, order=order, after=after, before=before,
+    return list_files(rules, records, state.clock.exact(), limit=limit, order=order, after=after, before=before,
                       status=filter)
 
 
@@ -284,7 +284,7 @@ async def retrieve_vector_store_file(
     vector_store_id: str, file_id: str, state: StateDep, stores: StoresDep, rules: RulesDep
 ) -> dict[str, Any]:
     record = get_file(stores, get_store(stores, vector_store_id), state, rules, file_id)
-    return render_file(record, rules, state.clock.now())
+    return render_file(record, rules, state.clock.exact())
 
 
 @router.post("/{vector_store_id}/files/{file_id}")
@@ -312,7 +312,7 @@ async def update_vector_store_file_attributes(
     record = get_file(stores, store, state, rules, file_id)
     if sent:
         record.attributes = attributes
-    return render_file(record, rules, state.clock.now())
+    return render_file(record, rules, state.clock.exact())
 
 
 @router.delete("/{vector_store_id}/files/{file_id}")

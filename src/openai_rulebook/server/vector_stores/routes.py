@@ -180,7 +180,7 @@ class VectorStore:
     def expires_at(self) -> int | None:
         return self.last_active_at + self.expires_after.days * DAY if self.expires_after else None
 
-    def render(self, now: int, rules: Rules, object_type: str) -> dict[str, Any]:
+    def render(self, now: float, rules: Rules, object_type: str) -> dict[str, Any]:
         """The VectorStoreObject; ``expires_after`` is null when unset, as the real API sends it.
 
         Counts, bytes and status come from the files: ``in_progress`` while one is processing, ``expired`` once
@@ -239,7 +239,7 @@ def files_of(store: VectorStore, state: ServerState, rules: Rules) -> Collection
 
 def _render(store: VectorStore, state: ServerState, rules: Rules) -> dict[str, Any]:
     files_of(store, state, rules)
-    return store.render(state.clock.now(), rules, rules.behaviour(OBJECT_TYPE, "vector_store", "vectorstore"))
+    return store.render(state.clock.exact(), rules, rules.behaviour(OBJECT_TYPE, "vector_store", "vectorstore"))
 
 
 # -- routes -----------------------------------------------------------------------------------------------------------

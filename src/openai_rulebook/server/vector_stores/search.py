@@ -133,7 +133,7 @@ async def search_vector_store(
     now = state.clock.now()
     scored: list[tuple[float, dict[str, Any]]] = []
     for record in files_of(store, state, rules).ordered():
-        if record.status(now, rules) != "completed" or not record.text or not matches(record.attributes):
+        if record.status(state.clock.exact(), rules) != "completed" or not record.text or not matches(record.attributes):
             continue
         for chunk in chunks(record.text.split(), record.chunking):
             text = " ".join(chunk)
