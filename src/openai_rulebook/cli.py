@@ -8,6 +8,7 @@ commands:
   rulebook drift      what changed: between two runs (drift runs), between catalog and spec (drift spec)
   rulebook gate       the CI decision on a compliance.json, with a baseline and expiring waivers
   rulebook report     reports for people (html, markdown) from a compliance.json; merge parallel shards
+  rulebook plan       what a live run would cost, from the catalog's estimate per rule
 
 exit codes (every command):
   0  every rule that was checked passed (catalog --check: no problem found)
@@ -166,6 +167,9 @@ def _parser() -> argparse.ArgumentParser:
     from openai_rulebook.reporting import command as report_command
 
     report_command.add_parser(commands, _Parser)
+    from openai_rulebook import plan
+
+    plan.add_parser(commands)
     return parser
 
 
@@ -513,7 +517,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     return run(args)
 
 
-COMMANDS = {"run": cmd_run, "mutants": cmd_mutants, "serve": cmd_serve, "catalog": cmd_catalog,
+def cmd_plan(args: argparse.Namespace) -> int:
+    from openai_rulebook.plan import run
+
+    return run(args)
+
+
+COMMANDS = {"plan": cmd_plan, "run": cmd_run, "mutants": cmd_mutants, "serve": cmd_serve, "catalog": cmd_catalog,
             "drift": cmd_drift, "gate": cmd_gate, "report": cmd_report}
 
 

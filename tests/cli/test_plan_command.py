@@ -1,0 +1,81 @@
+"""``rulebook plan``: the catalog's cost estimates summed over what a run would select, bounded by ``--budget``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from openai_rulebook import exits
+from openai_rulebook.catalog import load_catalog
+from openai_rulebook.cli import main
+from openai_rulebook.plan import make_plan
+
+CATALOG = """\
+rules:
+  - id: demo.free_list
+    source: openapi
+    statement: A free rule, which costs nothing.
+    kind: enforced
+    tier: free
+  - id: demo.cheap_chat
+    source: openapi
+    statement: A cheap rule with its estimate.
+    kind: contract
+    tier: cheap
+    cost_usd: 0.0004
+  - id: demo.paid_image
+    source: openapi
+    statement: A paid rule with its estimate.
+    kind: enforced
+    tier: paid
+    cost_usd: 0.02
+  - id: other.cheap_unknown
+    source: openapi
+    statement: A cheap rule nobody estimated.
+    kind: enforced
+    tier: cheap
+  - id: other.advice
+    source: openapi
+    statement: An advisory rule is never run.
+    kind: advisory
+    tier: paid
+    why_not_checkable: it is advice
+"""
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Path:
+    path = tmp_path / "rules.yaml"
+    path.write_text(CATALOG, encoding="utf-8")
+    return path
+
+
+def test_the_plan_sums_the_selected_tiers_and_names_rules_without_an_estimate(catalog: Path) -> None:
+    rules = load_catalog(catalog).rules
+    plan = make_plan(rules, frozenset({"free", "cheap"}))
+    assert plan.total == pytest.approx(0.0004) and plan.rules == 3
+    assert plan.unestimated == ["other.cheap_unknown"]
+    everything = make_plan(rules, frozenset({"free", "cheap", "paid"}), frozenset({"demo"}))
+    assert everything.total == pytest.approx(0.0204) and everything.unestimated == []
+
+
+def test_the_command_prints_json_and_bounds_the_budget(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--catalog", str(catalog), "--tiers", "free,cheap,paid", "--areas", "demo", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["total_usd"] == pytest.approx(0.0204) and plan["complete"] is True
+    assert {(row["area"], row["tier"]) for row in plan["rows"]} == {("demo", "free"), ("demo", "cheap"),
+                                                                     ("demo", "paid")}
+    assert main(["plan", "--catalog", str(catalog), "--tiers", "paid", "--budget", "0.01"]) == exits.RULE_FAILED
+    assert main(["plan", "--catalog", str(catalog), "--tiers", "paid", "--budget", "1"]) == exits.OK
+    # an estimate that is only a lower bound never passes a budget
+    assert main(["plan", "--catalog", str(catalog), "--budget", "1"]) == exits.RULE_FAILED
+    out = capsys.readouterr().out
+    assert "no estimate for 1 paying rule(s): other.cheap_unknown" in out and "at least $" in out
+
+
+def test_an_unknown_area_is_a_usage_error_with_the_nearest_name(catalog: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--catalog", str(catalog), "--areas", "dmo"]) == exits.USAGE
+    assert "did you mean 'demo'" in capsys.readouterr().err
