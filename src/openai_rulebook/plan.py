@@ -100,6 +100,15 @@ def add_parser(commands: Any) -> None:
     plan.add_argument("--budget", type=float, default=None, metavar="USD",
                       help="exit 1 when the estimate is over USD or incomplete (default: no bound)")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON (default: a table)")
+    plan.add_argument("--measure-from", default=None, metavar="CASSETTES",
+                      help="price each paying rule's tests on this cassette set (recorded from the reference server "
+                           "with every tier) instead of reading cost_usd: usage at its model's rates, media at flat "
+                           "rates, rejections free (default: read the catalog)")
+    plan.add_argument("--suites", default="suites", metavar="DIR",
+                      help="with --measure-from: the suites whose tests name the rules (default: suites)")
+    plan.add_argument("--write", action="store_true",
+                      help="with --measure-from: write the measured estimates into the catalog files as cost_usd "
+                           "(default: off)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -108,7 +117,12 @@ def run(args: argparse.Namespace) -> int:
     catalog = load_catalog(Path(args.catalog))
     tiers = _names(args.tiers, "--tiers", TIERS) or DEFAULT_TIERS[args.target]
     areas = _names(args.areas, "--areas", {rule.area for rule in catalog.rules})
-    plan = make_plan(catalog.rules, frozenset(tiers), areas)
+    rules = list(catalog.rules)
+    if args.measure_from:
+        rules = _measured(catalog, args)
+    elif args.write:
+        raise UsageError("--write needs --measure-from CASSETTES: the estimates it writes are measured there")
+    plan = make_plan(rules, frozenset(tiers), areas)
     if args.json:
         import json
 
@@ -118,6 +132,36 @@ def run(args: argparse.Namespace) -> int:
     if args.budget is None:
         return exits.OK
     return exits.RULE_FAILED if plan.total > args.budget or plan.unestimated else exits.OK
+
+
+def _measured(catalog: Any, args: argparse.Namespace) -> list[Rule]:
+    """The catalog's rules with ``cost_usd`` measured on a cassette set (paying tiers only); written with --write."""
+    from openai_rulebook.costs import rounded, rule_costs, write_costs
+    from openai_rulebook.coverage import collect_rule_tests
+    from openai_rulebook.plugin.recording import cassette_path
+
+    cassettes, suites = Path(args.measure_from), Path(args.suites)
+    if not cassettes.is_dir():
+        raise UsageError(f"--measure-from: {cassettes} is not a cassette set (a directory of recorded tests)")
+    tests = collect_rule_tests(suites)
+
+    def cassette_of(nodeid: str) -> Path:
+        file, _, name = nodeid.partition("::")
+        try:
+            module = Path(file).resolve().relative_to(suites.resolve()).with_suffix("")
+        except ValueError:
+            module = Path(Path(file).stem)
+        return cassette_path(cassettes, module.as_posix(), name)
+
+    measured = rule_costs(tests, {nodeid: cassette_of(nodeid) for nodeid in tests})
+    paying = {rule.id: rounded(measured.get(rule.id, 0.0)) for rule in catalog.rules
+              if rule.checkable and rule.tier in PAYING_TIERS and any(rule.id in ids for ids in tests.values())}
+    if args.write:
+        files = sorted({Path(catalog.files.get(rule_id, catalog.path)) for rule_id in paying})
+        written = write_costs(files, paying)
+        print(f"rulebook: wrote cost_usd of {len(written)} rules into {len(files)} catalog files")
+    return [rule.model_copy(update={"cost_usd": paying[rule.id]}) if rule.id in paying else rule
+            for rule in catalog.rules]
 
 
 def _print(plan: Plan) -> None:

@@ -79,3 +79,38 @@ def test_an_unknown_area_is_a_usage_error_with_the_nearest_name(catalog: Path,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", "--catalog", str(catalog), "--areas", "dmo"]) == exits.USAGE
     assert "did you mean 'demo'" in capsys.readouterr().err
+
+
+def test_an_exchange_costs_its_usage_at_its_models_rates_and_a_rejection_nothing() -> None:
+    from openai_rulebook.costs import exchange_cost
+
+    chat = json.dumps({"model": "gpt-4o-mini-2024-07-18", "usage": {"prompt_tokens": 1000, "completion_tokens": 100}})
+    assert exchange_cost("/v1/chat/completions", 200, None, chat) == pytest.approx((1000 * 0.15 + 100 * 0.6) / 1e6)
+    assert exchange_cost("/v1/chat/completions", 400, None, chat) == 0.0
+    stream = ('data: {"model":"gpt-4o-mini","choices":[]}\n\n'
+              'data: {"model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":10,"completion_tokens":2}}\n\n'
+              "data: [DONE]\n\n")
+    assert exchange_cost("/v1/chat/completions", 200, None, stream) == pytest.approx((10 * 0.15 + 2 * 0.6) / 1e6)
+    assert exchange_cost("/v1/images/generations", 200, '{"model": "dall-e-2"}', '{"data": []}') == 0.016
+    assert exchange_cost("/v1/vector_stores", 200, None, '{"object": "vector_store"}') == 0.0
+
+
+def test_measured_estimates_are_written_after_the_tier_keeping_the_rest(tmp_path: Path, catalog: Path) -> None:
+    from openai_rulebook.costs import rule_costs, write_costs
+
+    cassette = tmp_path / "test_demo" / "test_chat.yaml"
+    cassette.parent.mkdir()
+    usage = json.dumps({"model": "gpt-4o-mini", "usage": {"prompt_tokens": 2000, "completion_tokens": 0}})
+    cassette.write_text(
+        "interactions:\n"
+        "- request: {uri: 'http://127.0.0.1:1/v1/chat/completions', body: '{}', method: POST}\n"
+        f"  response: {{status: {{code: 200}}, body: {{string: '{usage}'}}}}\n", encoding="utf-8")
+    costs = rule_costs({"suites/test_demo.py::test_chat": ["demo.cheap_chat", "other.cheap_unknown"]},
+                       {"suites/test_demo.py::test_chat": cassette})
+    assert costs == {"demo.cheap_chat": pytest.approx(0.00015), "other.cheap_unknown": pytest.approx(0.00015)}
+    before = catalog.read_text(encoding="utf-8")
+    assert write_costs([catalog], {"demo.cheap_chat": 0.00015, "other.cheap_unknown": 0.00000012}) == [
+        "demo.cheap_chat", "other.cheap_unknown"]
+    rules = {rule.id: rule for rule in load_catalog(catalog).rules}
+    assert rules["demo.cheap_chat"].cost_usd == 0.00015 and rules["other.cheap_unknown"].cost_usd == 0.000001
+    assert catalog.read_text(encoding="utf-8").count("cost_usd") == before.count("cost_usd") + 1
