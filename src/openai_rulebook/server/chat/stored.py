@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+from hashlib import blake2b
 from dataclasses import dataclass, field
 from typing import Any
 
-from openai_rulebook.server.chat.variants import STORED_SHAPE
+from openai_rulebook.server.chat.variants import STORED_LIKE_CREATED
 from openai_rulebook.server.core.faults import Fault, Rules, register
 from openai_rulebook.server.core.scripted_model import message_text
 
@@ -32,7 +33,7 @@ register(
 )
 
 #: the request parameters a stored completion echoes (real traffic, openai-dotnet ChatStoreTests, Sep-Oct 2025)
-_ECHOED = {"seed": None, "top_p": 1.0, "temperature": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0,
+_ECHOED = {"top_p": 1.0, "temperature": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0,
            "tools": None, "tool_choice": None, "response_format": None}
 
 
@@ -64,8 +65,11 @@ class StoredCompletion:
 
     def render(self, rules: Rules) -> dict[str, Any]:
         body = {**copy.deepcopy(self.completion), "metadata": dict(self.metadata)}
-        rules.variants.note(STORED_SHAPE)  # acts on every stored completion answered
-        if STORED_SHAPE not in rules.variants:
+        # live answers a stored completion in its own shape (chat.jsonl, openai-dotnet ChatStoreTests, Sep-Oct
+        # 2025): the request's parameters echoed, usage without details, messages with tool_calls and function_call
+        # null and no refusal or annotations; a variant answers it as the create did
+        rules.variants.note(STORED_LIKE_CREATED)
+        if STORED_LIKE_CREATED in rules.variants:
             return body
         for choice in body.get("choices", []):
             message = choice.get("message", {})
@@ -78,6 +82,9 @@ class StoredCompletion:
         body["request_id"] = "req_" + self.id.rsplit("-", 1)[-1][:24]
         body["input_user"] = self.request.get("user")
         body.update({name: self.request.get(name, default) for name, default in _ECHOED.items()})
+        # the seed the completion was sampled with: the one sent, else one drawn (here: derived from the id)
+        drawn = int.from_bytes(blake2b(self.id.encode(), digest_size=8).digest(), "big", signed=True)
+        body["seed"] = self.request.get("seed") if isinstance(self.request.get("seed"), int) else drawn
         return body
 
 

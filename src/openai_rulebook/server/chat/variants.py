@@ -7,7 +7,7 @@ from openai_rulebook.server.core.variants import Variant, register_variant
 
 PROMPT_TOKENS_PLUS_ONE = "chat.prompt_tokens_plus_one"
 CHUNK_OBFUSCATION = "chat.chunk_obfuscation"
-STORED_SHAPE = "chat.stored_shape"
+STORED_LIKE_CREATED = "chat.stored_like_created"
 ASKED_MODEL_NAME = "chat.asked_model_name"
 
 register_variant(
@@ -15,9 +15,8 @@ register_variant(
                                                 "and total_tokens with it"),
     Variant(CHUNK_OBFUSCATION, description="every stream chunk carries an 'obfuscation' string of random length, "
                                            "as the live API's chunks do (chat.jsonl, 2025-2026)"),
-    Variant(STORED_SHAPE, description="stored completions are answered as live (chat.jsonl, openai-dotnet "
-                                      "ChatStoreTests): request_id, seed, top_p, temperature, penalties, tools, "
-                                      "tool_choice, response_format, input_user; usage without details; messages "
-                                      "with tool_calls and function_call null and no refusal or annotations"),
+    Variant(STORED_LIKE_CREATED, description="stored completions are answered as the create answered them (plus "
+                                             "metadata): usage with details, messages with refusal and annotations, "
+                                             "none of the request's echoed parameters"),
     Variant(ASKED_MODEL_NAME, description="'model' echoes the name asked instead of the dated snapshot"),
 )
