@@ -591,7 +591,7 @@ CONVERSATION = [{"role": "system", "content": "You are terse."}, {"role": "user"
 def conversation(api, model) -> str:
     response = api.post(CREATE, {"model": model("chat"), "messages": CONVERSATION, "max_completion_tokens": 1,
                                  "store": True})
-    require_served(response, model("chat"), "chat.messages.order_default")
+    require_served(response, model("chat"), "chat.messages.list.order_default")
     return precondition(response, "creating a stored completion of four messages")["id"]
 
 
@@ -599,7 +599,7 @@ def contents(page) -> list[Any]:
     return [item.get("content") for item in page["data"]]
 
 
-@pytest.mark.rule("chat.messages.order_default")
+@pytest.mark.rule("chat.messages.list.order_default")
 def test_messages_are_listed_in_the_order_sent(api, rule, conversation):
     sent = [message["content"] for message in CONVERSATION]
     page = expect_accepted(api.get(f"{CREATE}/{conversation}/messages"), rule.id, why="no order")
@@ -609,7 +609,7 @@ def test_messages_are_listed_in_the_order_sent(api, rule, conversation):
     expect(rule.id, contents(page) == sent[::-1], expected=f"{sent[::-1]} (order desc)", actual=contents(page))
 
 
-@pytest.mark.rule("chat.messages.cursor_pagination")
+@pytest.mark.rule("chat.messages.list.cursor_pagination")
 def test_message_pages_visit_every_message_once(api, rule, conversation):
     seen = walk(api, rule.id, f"{CREATE}/{conversation}/messages", {"order": "asc"}, 1, 10)
     expect(rule.id, len(seen) == len(CONVERSATION) and len(set(seen)) == len(seen),

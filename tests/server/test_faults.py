@@ -1248,8 +1248,8 @@ CHAT_PROBES: dict[str, Callable[[Server], None]] = {
     "chat.list.order_values": probe_chat_list_order_values,
     "chat.list.cursor_pagination": probe_chat_list_cursor,
     "chat.list.filters": probe_chat_list_filters,
-    "chat.messages.order_default": probe_chat_messages_order,
-    "chat.messages.cursor_pagination": probe_chat_messages_cursor,
+    "chat.messages.list.order_default": probe_chat_messages_order,
+    "chat.messages.list.cursor_pagination": probe_chat_messages_cursor,
 }
 PROBES.update(CHAT_PROBES)
 

@@ -149,7 +149,7 @@ def _listing(seen: Seen) -> bool:
 
 
 contract("chat.list.cursor_pagination", when=_listing)(_check_page)
-contract("chat.messages.cursor_pagination", when=_listing)(_check_page)
+contract("chat.messages.list.cursor_pagination", when=_listing)(_check_page)
 
 
 @contract("chat.list.order_default", when=lambda seen: _listing(seen) and "order" not in seen.query)

@@ -29,7 +29,7 @@ OBJECT_TYPE = "chat.object_type"
 UPDATE_METADATA_ONLY = "chat.update_metadata_only"
 FILTERS = "chat.list.filters"
 LIST = ListRules("chat.list", default_order="asc")
-MESSAGES = ListRules("chat.messages", default_order="asc")
+MESSAGES = ListRules("chat.messages.list", default_order="asc")
 
 register(
     Fault("chat.update_answers_without_id", rule=ENDPOINTS,
