@@ -494,12 +494,13 @@ def test_images_over_8_mb_are_not_stored(api, rule, model):
     if not messages:
         raise Inconclusive("the stored completion lists no message")
     parts = messages[0].get("content_parts")
-    urls = [part["image_url"].get("url") for part in (parts if isinstance(parts, list) else [])
-            if isinstance(part, dict) and part.get("type") == "image_url" and isinstance(part.get("image_url"), dict)]
-    small_url = image_part(small)["image_url"]["url"]
-    expect(rule.id, len(urls) == 1 and urls[0] == small_url,
-           expected="the small image kept and the one over 8 MB dropped",
-           actual=f"{len(urls)} image part(s) of {[len(url or '') for url in urls]} characters")
+    images = [part for part in (parts if isinstance(parts, list) else [])
+              if isinstance(part, dict) and part.get("type") == "image_url"]
+    # how a kept image is written back (the data URL, a file reference) is not documented: only the count is
+    sizes = [len(json.dumps(part)) for part in images]
+    expect(rule.id, len(images) == 1 and sizes[0] < rule.params["max_bytes"],
+           expected="one image part (the small one kept, the one over 8 MB dropped)",
+           actual=f"{len(images)} image part(s) of {sizes} characters")
 
 
 # -- the list of stored completions and their messages ----------------------------------------------------------------
