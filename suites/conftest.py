@@ -204,7 +204,22 @@ def _created(response: httpx.Response, what: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wait_processed):
+def make_chat_completion(api: ApiClient, model: Callable[..., str]) -> Callable[..., dict[str, Any]]:
+    """Create a chat completion as cheap as can be (one short message, a bound of a few tokens); with
+    ``store=True`` the client deletes it when the test ends. A refusal ends the test inconclusive."""
+
+    def make(text: str = "Say hi.", **body: Any) -> dict[str, Any]:
+        request = {"model": model("chat"), "messages": [{"role": "user", "content": text}],
+                   "max_completion_tokens": 2, **body}
+        response = api.post("/chat/completions", request)
+        return _created(response, "creating a chat completion")
+
+    return make
+
+
+@pytest.fixture
+def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wait_processed, make_chat_completion,
+                  model):
     """``valid_request(endpoint)``: a valid request for any catalog endpoint of the vector store family, files,
     uploads and batches, creating what it names (deleted when the test ends). A step that fails is a precondition:
     the test ends inconclusive."""
@@ -282,6 +297,15 @@ def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wai
             return Prepared(endpoint, at(upload_id=upload_id), {"part_ids": [part(upload_id)]})
         if key == "POST /v1/uploads/{upload_id}/cancel":
             return Prepared(endpoint, at(upload_id=upload()))
+        if key == "POST /v1/chat/completions":
+            return Prepared(endpoint, at(), {"model": model("chat"), "max_completion_tokens": 2,
+                                             "messages": [{"role": "user", "content": "Say hi."}]})
+        if key == "GET /v1/chat/completions":
+            return Prepared(endpoint, at())
+        if "completion_id" in endpoint.placeholders:
+            completion_id = make_chat_completion(store=True)["id"]
+            body = {"metadata": {"rulebook": "control"}} if endpoint.method == "POST" else None
+            return Prepared(endpoint, at(completion_id=completion_id), body)
         if key == "POST /v1/batches":
             return Prepared(endpoint, at(), {"input_file_id": batch_input(), "endpoint": BATCH_ENDPOINT,
                                              "completion_window": "24h"})

@@ -30,6 +30,7 @@ CLEANUP: dict[str, tuple[str, str]] = {
     "file": ("DELETE", "/files/{id}"),
     "upload": ("POST", "/uploads/{id}/cancel"),
     "batch": ("POST", "/batches/{id}/cancel"),
+    "chat.completion": ("DELETE", "/chat/completions/{id}"),  # only those created with store: true (see below)
 }
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: a fixed multipart boundary: httpx draws a random one per request, and cassettes match requests on their bodies
@@ -239,6 +240,8 @@ class ApiClient:
         # a completed upload carries the File it created: that needs deleting too, after the upload (newest first)
         nested = body.get("file") if isinstance(body, dict) and body.get("object") == "upload" else None
         for obj in (body, nested):
+            if isinstance(obj, dict) and obj.get("object") == "chat.completion" and not _asked_to_store(response):
+                continue  # a chat completion is kept only when created with store: true
             if isinstance(obj, dict) and obj.get("object") in CLEANUP and isinstance(obj.get("id"), str):
                 key = (obj["object"], obj["id"])
                 if key not in self.created:
@@ -273,6 +276,15 @@ class ApiClient:
             self.created.clear()
             self._phase = "test"
         return left
+
+
+def _asked_to_store(response: httpx.Response) -> bool:
+    """Whether the request of ``response`` was a chat completion create with ``store: true``."""
+    try:
+        sent = json.loads(response.request.content or b"null")
+    except (ValueError, httpx.RequestNotRead):
+        return False
+    return isinstance(sent, dict) and sent.get("store") is True and "messages" in sent
 
 
 def _request_body(request: httpx.Request) -> tuple[str, bool]:

@@ -115,6 +115,19 @@ def server_exchanges() -> Iterator[tuple[str, str, int, Any]]:
         yield call("GET", "/v1/batches/batch_0123456789abcdef01234567")
         yield call("DELETE", f"/v1/files/{text[1]['id']}")
         yield call("DELETE", "/v1/files/file-0123456789abcdef01234567")
+        chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Say hi."}]}
+        yield call("POST", "/v1/chat/completions", json=chat)
+        yield call("POST", "/v1/chat/completions", json={**chat, "tools": [{"type": "function", "function": {
+            "name": "f", "parameters": {"type": "object", "properties": {}}}}], "tool_choice": "required"})
+        yield call("POST", "/v1/chat/completions", json={**chat, "model": "rulebook-no-such-model"})
+        completion = call("POST", "/v1/chat/completions", json={**chat, "store": True, "metadata": {"k": "v"}})
+        completion_id = completion[3]["id"]
+        yield call("GET", "/v1/chat/completions")
+        yield call("GET", f"/v1/chat/completions/{completion_id}")
+        yield call("POST", f"/v1/chat/completions/{completion_id}", json={"metadata": {"k": "w"}})
+        yield call("GET", f"/v1/chat/completions/{completion_id}/messages")
+        yield call("DELETE", f"/v1/chat/completions/{completion_id}")
+        yield call("GET", f"/v1/chat/completions/{completion_id}")
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +170,9 @@ def test_the_walk_reaches_the_recorded_operations(compared) -> None:
     operations = {operation for operation, _, _ in compared}
     assert operations >= {"createFile", "retrieveFile", "listFiles", "deleteFile", "createVectorStore",
                           "createVectorStoreFileBatch", "listFilesInVectorStoreBatch", "createBatch",
-                          "retrieveBatch", "listBatches"}
+                          "retrieveBatch", "listBatches", "createChatCompletion", "listChatCompletions",
+                          "getChatCompletion", "updateChatCompletion", "getChatCompletionMessages",
+                          "deleteChatCompletion"}
 
 
 def test_reference_server_shapes_match_real_traffic(compared) -> None:

@@ -1043,6 +1043,224 @@ FILE_PROBES: dict[str, Callable[[Server], None]] = {
 PROBES.update(FILE_PROBES)
 
 
+# -- chat -------------------------------------------------------------------------------------------------------------
+CHAT = "/v1/chat/completions"
+CHAT_TOOLS = [{"type": "function", "function": {"name": name, "parameters": {
+    "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}} for name in ("a", "b")]
+
+
+def chat(server: Server, text: str = "Say hi.", **body: Any) -> httpx.Response:
+    return server.api.post(CHAT, json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}],
+                                       **body})
+
+
+def chat_stored(server: Server, **body: Any) -> dict[str, Any]:
+    return accepted(chat(server, store=True, max_completion_tokens=1, **body))
+
+
+def chat_events(response: httpx.Response) -> list[Any]:
+    assert response.status_code == 200, response.text
+    return [line[6:] for line in response.text.split("\n") if line.startswith("data: ")]
+
+
+def probe_chat_endpoints(server: Server):
+    created = chat_stored(server)
+    assert accepted(server.api.post(f"{CHAT}/{created['id']}", json={"metadata": {}})).get("id") == created["id"]
+
+
+def probe_chat_object_type(server: Server):
+    created = chat_stored(server)
+    assert accepted(server.api.delete(f"{CHAT}/{created['id']}"))["object"] == "chat.completion.deleted"
+
+
+def chat_range_probe(param: str, good: list[Any], bad: list[Any], **extra: Any) -> Callable[[Server], None]:
+    def probe(server: Server) -> None:
+        for value in good:
+            accepted(chat(server, max_completion_tokens=1, **extra, **{param: value}))
+        for value in bad:
+            refused(chat(server, max_completion_tokens=1, **extra, **{param: value}), param=param)
+
+    return probe
+
+
+def probe_chat_bound(server: Server):
+    body = accepted(chat(server, max_completion_tokens=3))
+    assert body["usage"]["completion_tokens"] <= 3 and body["choices"][0]["finish_reason"] == "length", body
+
+
+def probe_chat_reasoning_refusals(param: str, value: Any) -> Callable[[Server], None]:
+    def probe(server: Server) -> None:
+        body = {"model": "o4-mini", "messages": [{"role": "user", "content": "Hi."}], param: value}
+        refused(server.api.post(CHAT, json=body), param=param)
+
+    return probe
+
+
+def probe_chat_json_mode(server: Server):
+    body = accepted(chat(server, "Answer in JSON.", response_format={"type": "json_object"}))
+    try:
+        json.loads(body["choices"][0]["message"]["content"])
+    except ValueError as error:
+        raise AssertionError(f"not JSON: {body}") from error
+
+
+def probe_chat_json_mention(server: Server):
+    refused(chat(server, response_format={"type": "json_object"}), param="messages")
+
+
+def probe_chat_stored_only(server: Server):
+    created = accepted(chat(server, max_completion_tokens=1))
+    refused(server.api.get(f"{CHAT}/{created['id']}"), 404, param="completion_id")
+
+
+def probe_chat_update_metadata_only(server: Server):
+    created = chat_stored(server)
+    refused(server.api.post(f"{CHAT}/{created['id']}", json={"metadata": {}, "model": "gpt-4o"}), param="model")
+
+
+def probe_chat_large_images(server: Server):
+    import base64
+
+    from openai_rulebook.server.chat import stored
+
+    # the threshold shrunk for the matrix (it runs this probe once per fault): 8 MB is tests/server/test_chat.py's
+    limit, stored.MAX_IMAGE_BYTES = stored.MAX_IMAGE_BYTES, 1000
+    try:
+        url = "data:image/png;base64," + base64.b64encode(b"\0" * 1001).decode()
+        content = [{"type": "text", "text": "hi"}, {"type": "image_url", "image_url": {"url": url}}]
+        created = accepted(server.api.post(CHAT, json={"model": "gpt-4o-mini", "store": True,
+                                                        "messages": [{"role": "user", "content": content}]}))
+    finally:
+        stored.MAX_IMAGE_BYTES = limit
+    parts = accepted(server.api.get(f"{CHAT}/{created['id']}/messages"))["data"][0]["content_parts"]
+    assert [part["type"] for part in parts] == ["text"], parts
+
+
+def probe_chat_deprecated(server: Server):
+    for extra in ({"seed": 1}, {"user": "u"}, {"max_tokens": 2}, {"functions": [CHAT_TOOLS[0]["function"]]}):
+        accepted(chat(server, **extra))
+
+
+def probe_chat_n_choices(server: Server):
+    assert len(accepted(chat(server, n=3, max_completion_tokens=1))["choices"]) == 3
+
+
+def probe_chat_tool_calls(server: Server):
+    body = accepted(chat(server, tools=CHAT_TOOLS, tool_choice="required"))
+    assert body["choices"][0]["message"].get("tool_calls"), body
+
+
+def probe_chat_parallel(server: Server):
+    body = accepted(chat(server, tools=CHAT_TOOLS, tool_choice="required", parallel_tool_calls=False))
+    assert len(body["choices"][0]["message"].get("tool_calls") or []) <= 1, body
+
+
+def probe_chat_stream(server: Server):
+    assert chat_events(chat(server, stream=True, max_completion_tokens=2))[-1] == "[DONE]"
+
+
+def probe_chat_include_usage(server: Server):
+    events = chat_events(chat(server, stream=True, max_completion_tokens=2, stream_options={"include_usage": True}))
+    last = json.loads([event for event in events if event != "[DONE]"][-1])
+    assert last["choices"] == [] and last["usage"]["total_tokens"] > 0, last
+
+
+def probe_chat_usage(server: Server):
+    usage = accepted(chat(server, max_completion_tokens=2))["usage"]
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"], usage
+
+
+def probe_chat_finish_values(server: Server):
+    reasons = [json.loads(event)["choices"][0]["finish_reason"] for event in chat_events(chat(server, stream=True))
+               if event != "[DONE]"]
+    assert reasons[-1] == "stop", reasons
+
+
+def chat_listed(server: Server, path: str = CHAT, **query: Any) -> list[str]:
+    return [item["id"] for item in accepted(server.api.get(path, params=query))["data"]]
+
+
+def chat_two_stored(server: Server) -> list[str]:
+    first = chat_stored(server, metadata={"side": "a"})["id"]
+    server.clock.advance(1)
+    return [first, chat_stored(server, metadata={"side": "b"})["id"]]
+
+
+def probe_chat_list_order_default(server: Server):
+    ids = chat_two_stored(server)
+    assert chat_listed(server) == ids
+
+
+def probe_chat_list_order_values(server: Server):
+    ids = chat_two_stored(server)
+    assert chat_listed(server, order="desc") == ids[::-1]
+    refused(server.api.get(CHAT, params={"order": "up"}), param="order")
+
+
+def probe_chat_list_cursor(server: Server):
+    ids = chat_two_stored(server)
+    assert chat_listed(server, after=ids[0], order="asc") == ids[1:]
+
+
+def probe_chat_list_filters(server: Server):
+    ids = chat_two_stored(server)
+    assert chat_listed(server, **{"metadata[side]": "a"}) == ids[:1]
+
+
+def chat_conversation(server: Server) -> str:
+    messages = [{"role": "user", "content": text} for text in ("one", "two", "three")]
+    return accepted(server.api.post(CHAT, json={"model": "gpt-4o-mini", "messages": messages, "store": True}))["id"]
+
+
+def probe_chat_messages_order(server: Server):
+    completion_id = chat_conversation(server)
+    assert chat_listed(server, f"{CHAT}/{completion_id}/messages") == [f"{completion_id}-{i}" for i in range(3)]
+
+
+def probe_chat_messages_cursor(server: Server):
+    completion_id = chat_conversation(server)
+    after = chat_listed(server, f"{CHAT}/{completion_id}/messages", after=f"{completion_id}-0", order="asc")
+    assert after == [f"{completion_id}-1", f"{completion_id}-2"], after
+
+
+CHAT_PROBES: dict[str, Callable[[Server], None]] = {
+    "chat.endpoints_exist": probe_chat_endpoints,
+    "chat.object_type": probe_chat_object_type,
+    "chat.temperature_range": chat_range_probe("temperature", [0, 2], [-0.1, 2.1]),
+    "chat.max_completion_tokens_bound": probe_chat_bound,
+    "chat.max_tokens_rejected_for_o_series": probe_chat_reasoning_refusals("max_tokens", 5),
+    "chat.json_mode_valid_json": probe_chat_json_mode,
+    "chat.json_object_requires_json_mention": probe_chat_json_mention,
+    "chat.safety_identifier_length": chat_range_probe("safety_identifier", ["a" * 64], ["a" * 65, 5]),
+    "chat.top_logprobs_range": chat_range_probe("top_logprobs", [0, 20], [-1, 21], logprobs=True),
+    "chat.stop_not_for_o3": probe_chat_reasoning_refusals("stop", ["\n"]),
+    "chat.stored_completions_only": probe_chat_stored_only,
+    "chat.update_metadata_only": probe_chat_update_metadata_only,
+    "chat.store_large_images_dropped": probe_chat_large_images,
+    "chat.deprecated_parameters_accepted": probe_chat_deprecated,
+    "chat.n_range": chat_range_probe("n", [1, 128], [0, 129]),
+    "chat.n_choices": probe_chat_n_choices,
+    "chat.penalty_range": chat_range_probe("presence_penalty", [-2, 2], [-2.1, 2.1]),
+    "chat.logit_bias_range": chat_range_probe("logit_bias", [{"1": 100}, {"1": -100}], [{"1": 101}, {"1": -101}]),
+    "chat.stop_max_sequences": chat_range_probe("stop", [["a"] * 4], [["a"] * 5]),
+    "chat.tool_choice_values": chat_range_probe("tool_choice", ["none", "auto", "required"], ["sometimes"],
+                                                tools=CHAT_TOOLS),
+    "chat.tool_choice_calls": probe_chat_tool_calls,
+    "chat.parallel_tool_calls": probe_chat_parallel,
+    "chat.stream_chunks": probe_chat_stream,
+    "chat.stream_include_usage": probe_chat_include_usage,
+    "chat.usage_arithmetic": probe_chat_usage,
+    "chat.finish_reason_values": probe_chat_finish_values,
+    "chat.list.order_default": probe_chat_list_order_default,
+    "chat.list.order_values": probe_chat_list_order_values,
+    "chat.list.cursor_pagination": probe_chat_list_cursor,
+    "chat.list.filters": probe_chat_list_filters,
+    "chat.messages.list.order_default": probe_chat_messages_order,
+    "chat.messages.list.cursor_pagination": probe_chat_messages_cursor,
+}
+PROBES.update(CHAT_PROBES)
+
+
 @pytest.fixture
 def server_with(client_for) -> Callable[..., Server]:
     def make(*faults: str) -> Server:
