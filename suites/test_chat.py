@@ -349,7 +349,7 @@ def test_tool_choice_values(api, rule, model, choice):
                                                                   tool_choice="auto")))
 
 
-def calls_of(rule_id: str, choice) -> list[Any]:
+def calls_of(choice) -> list[Any]:
     calls = choice["message"].get("tool_calls")
     return list(calls) if isinstance(calls, list) else []
 
@@ -362,7 +362,7 @@ def test_tool_choice_decides_the_calls(api, rule, model, choice):
                            rule.id, why=f"tool_choice {choice}")
     names = {tool["function"]["name"] for tool in TOOLS}
     for choice_body in body["choices"]:
-        calls = calls_of(rule.id, choice_body)
+        calls = calls_of(choice_body)
         if choice == "none":
             expect(rule.id, not calls, expected="no tool call (tool_choice none)", actual=calls)
             continue
@@ -386,7 +386,7 @@ def test_parallel_tool_calls_false_makes_one_call(api, rule, model):
     body = expect_accepted(ask(api, model(), CALL_PROMPT, rule=rule.id, bound=ROOMY, tools=TOOLS,
                                tool_choice="required", parallel_tool_calls=False), rule.id)
     for choice in body["choices"]:
-        calls = calls_of(rule.id, choice)
+        calls = calls_of(choice)
         expect(rule.id, len(calls) <= 1, expected="at most one tool call (parallel_tool_calls false)",
                actual=len(calls))
 

@@ -13,6 +13,7 @@ from typing import Any
 from openai_rulebook.server.core.errors import APIError
 from openai_rulebook.server.core.faults import Fault, Rules, register
 from openai_rulebook.server.core.model_table import Model
+from openai_rulebook.server.core.scripted_model import message_text
 
 TEMPERATURE = "chat.temperature_range"
 MAX_TOKENS_O_SERIES = "chat.max_tokens_rejected_for_o_series"
@@ -119,8 +120,6 @@ def check_safety_identifier(rules: Rules, body: dict[str, Any]) -> None:
 
 def mentions_json(messages: list[Any]) -> bool:
     """Whether a system, developer or user message asks for JSON (the word, in any case)."""
-    from openai_rulebook.server.core.scripted_model import message_text
-
     return any(isinstance(message, dict) and message.get("role") in ("system", "developer", "user")
                and "json" in message_text(message.get("content")).lower() for message in messages)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from hashlib import blake2b
 from typing import Any
 
+from openai_rulebook.server.chat.variants import ASKED_MODEL_NAME, PROMPT_TOKENS_PLUS_ONE
 from openai_rulebook.server.core import scripted_model, tokens
 from openai_rulebook.server.core.faults import Fault, Rules, register
 from openai_rulebook.server.core.model_table import Model
@@ -178,8 +179,6 @@ def choices(body: dict[str, Any], model: Model, rules: Rules) -> list[Choice]:
 
 def usage(body: dict[str, Any], answered: list[Choice], rules: Rules) -> dict[str, Any]:
     """Usage as real traffic shows it; a variant counts one more prompt token (another tokenizer's count)."""
-    from openai_rulebook.server.chat.variants import PROMPT_TOKENS_PLUS_ONE
-
     prompt = scripted_model.prompt_tokens(body.get("messages") or [])
     prompt = rules.variants.choose(PROMPT_TOKENS_PLUS_ONE, prompt, prompt + 1)
     completion = sum(choice.completion_tokens for choice in answered)
@@ -196,6 +195,4 @@ def usage(body: dict[str, Any], answered: list[Choice], rules: Rules) -> dict[st
 
 def model_name(asked: str, rules: Rules) -> str:
     """What ``model`` says: the dated snapshot, as live; a variant echoes the name asked."""
-    from openai_rulebook.server.chat.variants import ASKED_MODEL_NAME
-
     return rules.variants.choose(ASKED_MODEL_NAME, SNAPSHOTS.get(asked, asked), asked)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from openai_rulebook.server.chat import chunks, params, replies, stored
 from openai_rulebook.server.core import model_table, sse
 from openai_rulebook.server.core.errors import APIError
-from openai_rulebook.server.core.faults import Fault, Rules, RulesDep, register
+from openai_rulebook.server.core.faults import Fault, RulesDep, register
 from openai_rulebook.server.core.pagination import ListRules, list_page
 from openai_rulebook.server.core.state import Collection, StateDep
 from openai_rulebook.server.metadata.pairs import check_metadata
