@@ -85,7 +85,7 @@ def _rules(path: Path, root: yaml.MappingNode, data: dict[str, Any], *, area: st
            problems: list[str]) -> list[_Located]:
     """The rules of one file; ``area`` (a directory's area file) is the id prefix each of them must have."""
     nodes = _rule_nodes(path, root)
-    _check_keys(path, data, ("rules", "matrices") if area else ("rules", "matrices", "seeds_file", "models"), problems)
+    _check_keys(path, data, ("rules", "matrices") if area else ("rules", "seeds_file", "models", "matrices"), problems)
     found: list[_Located] = []
     for node, raw in zip(nodes, data["rules"] or []):
         line = node.start_mark.line + 1
