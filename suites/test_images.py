@@ -57,7 +57,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                                   for cell in generated])
 
 
-# -- requests -----------------------------------------------------------------------------------------------------------
+# -- requests ---------------------------------------------------------------------------------------------------------
 def form_value(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
@@ -113,7 +113,7 @@ def matrix_base(rulebook_catalog, table: str, model: str) -> dict[str, Any]:
     return {"model": model, **rulebook_catalog.matrices[f"images.{table}"].models[model]}
 
 
-# -- the matrices -------------------------------------------------------------------------------------------------------
+# -- the matrices -----------------------------------------------------------------------------------------------------
 def judge_cell(cell: Cell, send) -> None:
     response = send(cell.request())
     require_served(response, cell.model, cell.rule)

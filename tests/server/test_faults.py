@@ -1172,7 +1172,8 @@ IMAGE_PROBES: dict[str, Callable[[Server], None]] = {
         "output_compression", {"output_compression": 100}, {"output_compression": 101}, model="gpt-image-1",
         output_format="jpeg"),
     "images.generation.output_format_values": image_value_probe(
-        "output_format", {"model": "gpt-image-1", "output_format": "png"}, {"model": "dall-e-2", "output_format": "png"}),
+        "output_format", {"model": "gpt-image-1", "output_format": "png"},
+        {"model": "dall-e-2", "output_format": "png"}),
     "images.generation.partial_images_range": image_value_probe(
         "partial_images", {"partial_images": 3}, {"partial_images": 4}, model="gpt-image-1"),
     "images.generation.stream_gpt_image_only": probe_images_stream,

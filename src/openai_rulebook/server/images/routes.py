@@ -182,7 +182,8 @@ def _gpt_parameters(rules: Rules, fields: dict[str, Any], model: ImageModel) -> 
     if background == "transparent" and output_format == "jpeg":  # let through by the fault: opaque after all
         background = "opaque"
     return {"background": background, "output_format": output_format,
-            "compression": p.compression(rules, fields, model), "partial_images": p.partial_images(rules, fields, model)}
+            "compression": p.compression(rules, fields, model),
+            "partial_images": p.partial_images(rules, fields, model)}
 
 
 # -- generations ----------------------------------------------------------------------------------------------------
