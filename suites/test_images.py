@@ -183,7 +183,9 @@ def test_image_urls_expire_after_an_hour(api, rule, rulebook_catalog, server_clo
     base = {**matrix_base(rulebook_catalog, path.rsplit("/", 1)[1], "dall-e-2"), "response_format": "url"}
     response = generate(api, base) if path == GENERATIONS else variation(api, base)
     require_served(response, "dall-e-2", rule.id)
-    url = str(precondition(response, "an image with response_format url")["data"][0].get("url"))
+    url = precondition(response, "an image with response_format url")["data"][0].get("url")
+    expect(rule.id, isinstance(url, str) and url.startswith(("http://", "https://")),
+           expected="an image `url` (response_format url)", actual=url, response=response)
     fresh = api.request("GET", url, auth=False)
     expect(rule.id, fresh.is_success, expected="the image URL served right away", actual=fresh.status_code,
            response=fresh)
