@@ -40,6 +40,7 @@ URL_SECONDS = 3600
 IMAGE_FILES = "/rulebook-images"
 NO_REVISED_PROMPT = "images.no_revised_prompt"
 NO_OUTPUT_DETAILS = "images.usage_without_output_details"
+NO_DALL_E_3 = "images.dall_e_3_not_served"
 
 register(
     Fault("images.variation_without_created", rule=ENDPOINTS,
@@ -57,6 +58,8 @@ register(
 register_variant(
     Variant(NO_REVISED_PROMPT, "dall-e-3 images come without `revised_prompt` (the spec makes it optional)"),
     Variant(NO_OUTPUT_DETAILS, "GPT image usage has no `output_tokens_details` (real traffic shows both)"),
+    Variant(NO_DALL_E_3, "dall-e-3 is not served (404 model_not_found): its matrix cells must end unsupported and "
+            "the rules are judged on the other models"),
 )
 
 router = APIRouter(prefix="/images", tags=["images"])
@@ -117,9 +120,12 @@ class Job:
         return usage
 
 
-def _model(fields: dict[str, Any], default: str, *, edits: bool = False, variations: bool = False) -> ImageModel:
+def _model(rules: Rules, fields: dict[str, Any], default: str, *, edits: bool = False,
+           variations: bool = False) -> ImageModel:
     name = fields.get("model") or default
     model = MODELS.get(name) if isinstance(name, str) else None
+    if model is not None and model.id == "dall-e-3":
+        model = rules.variants.choose(NO_DALL_E_3, model, None)
     if model is None:
         raise APIError(404, f"The model '{name}' does not exist or you do not have access to it.", param="model",
                        code="model_not_found")
@@ -211,7 +217,7 @@ class GenerationRequest(BaseModel):
 async def create_image(body: Annotated[GenerationRequest, Depends(json_body(GenerationRequest))], request: Request,
                        state: StateDep, rules: RulesDep) -> Any:
     fields = body.model_dump(exclude_none=True)
-    model = _model(fields, "dall-e-2")
+    model = _model(rules, fields, "dall-e-2")
     prompt = p.prompt(rules, fields, model, edit=False)
     n = p.n_images(rules, fields, model, judged=True)
     quality = p.quality(rules, fields, model, judged=True)
@@ -264,7 +270,7 @@ async def create_image_edit(request: Request, state: StateDep, rules: RulesDep) 
     unknown = sorted(set(fields) - EDIT_FIELDS)
     if unknown:
         raise APIError(400, f"Unknown parameter: '{unknown[0]}'.", param=unknown[0], code="unknown_parameter")
-    model = _model(fields, "gpt-image-1", edits=True)
+    model = _model(rules, fields, "gpt-image-1", edits=True)
     images = _images(parts)
     if not images:
         raise APIError(400, "Missing required parameter: 'image'.", param="image", code="missing_required_parameter")
@@ -300,7 +306,7 @@ async def create_image_edit(request: Request, state: StateDep, rules: RulesDep) 
 @router.post("/variations")
 async def create_image_variation(request: Request, state: StateDep, rules: RulesDep) -> Any:
     fields, parts, truncated = await _form(request)
-    model = _model(fields, "dall-e-2", variations=True)
+    model = _model(rules, fields, "dall-e-2", variations=True)
     images = _images(parts)
     if len(images) != 1:
         raise APIError(400, "Exactly one 'image' is required.", param="image",
