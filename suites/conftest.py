@@ -13,6 +13,7 @@ from openai_rulebook.checks import precondition, read
 from openai_rulebook.client import MULTIPART_BOUNDARY, ApiClient
 from openai_rulebook.endpoints import Endpoint
 from openai_rulebook.errors import Inconclusive
+from openai_rulebook.sample_images import image
 
 NAME_PREFIX = "rulebook-"
 
@@ -221,8 +222,8 @@ def make_chat_completion(api: ApiClient, model: Callable[..., str]) -> Callable[
 def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wait_processed, make_chat_completion,
                   model):
     """``valid_request(endpoint)``: a valid request for any catalog endpoint of the vector store family, files,
-    uploads and batches, creating what it names (deleted when the test ends). A step that fails is a precondition:
-    the test ends inconclusive."""
+    uploads, batches and images, creating what it names (deleted when the test ends). A step that fails is a
+    precondition: the test ends inconclusive."""
 
     def store() -> str:
         return make_vector_store(name=f"{NAME_PREFIX}control")["id"]
@@ -254,6 +255,17 @@ def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wai
     def batch() -> str:
         body = {"input_file_id": batch_input(), "endpoint": BATCH_ENDPOINT, "completion_window": "24h"}
         return _created(api.post("/batches", body), "creating a batch")["id"]
+
+    def images(endpoint: Endpoint) -> Prepared:
+        """The cheapest image request: the image role's model (dall-e-2), 256x256, one image."""
+        name = model("image")
+        if endpoint.template.endswith("/generations"):
+            return Prepared(endpoint, endpoint.path(), {"model": name, "prompt": "a blue dot", "size": "256x256"})
+        fields = {"model": name, "size": "256x256"}
+        if endpoint.template.endswith("/edits"):
+            fields["prompt"] = "a blue dot"
+        return Prepared(endpoint, endpoint.path(), files=[("image", ("rulebook.png", image(256, 256), "image/png"))],
+                        data=fields)
 
     def build(endpoint: Endpoint) -> Prepared:
         key = str(endpoint)
@@ -311,6 +323,8 @@ def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wai
                                              "completion_window": "24h"})
         if "batch_id" in endpoint.placeholders:
             return Prepared(endpoint, at(batch_id=batch()))
+        if key.startswith("POST /v1/images/"):
+            return images(endpoint)
         raise NotImplementedError(f"valid_request knows no valid request for {endpoint}; add one to suites/conftest.py")
 
     return build

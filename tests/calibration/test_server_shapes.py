@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from openai_rulebook.sample_images import image
 from openai_rulebook.server import create_app
 from openai_rulebook.spec import ResponseValidator
 from openai_rulebook.traffic import Corpus
@@ -128,6 +129,20 @@ def server_exchanges() -> Iterator[tuple[str, str, int, Any]]:
         yield call("GET", f"/v1/chat/completions/{completion_id}/messages")
         yield call("DELETE", f"/v1/chat/completions/{completion_id}")
         yield call("GET", f"/v1/chat/completions/{completion_id}")
+        yield from image_exchanges(call)
+
+
+def image_exchanges(call) -> Iterator[tuple[str, str, int, Any]]:
+    """Generations with each kind of model, an edit of each kind, a variation, and a refused edit."""
+    png = ("image", ("a.png", image(64, 64), "image/png"))
+    for body in ({"model": "dall-e-2", "size": "256x256"}, {"model": "dall-e-3", "response_format": "b64_json"},
+                 {"model": "gpt-image-1", "quality": "low"}):
+        yield call("POST", "/v1/images/generations", json={"prompt": "a dot", **body})
+    for fields in ({"model": "dall-e-2", "size": "256x256"}, {"model": "gpt-image-1", "quality": "low"}):
+        yield call("POST", "/v1/images/edits", data={"prompt": "a dot", **fields}, files=[png])
+    yield call("POST", "/v1/images/variations", data={"size": "256x256"}, files=[png])
+    yield call("POST", "/v1/images/edits", data={"prompt": "a dot", "model": "gpt-image-1"},
+               files=[("image", ("a.svg", b"<svg/>", "image/svg+xml"))])
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +187,7 @@ def test_the_walk_reaches_the_recorded_operations(compared) -> None:
                           "createVectorStoreFileBatch", "listFilesInVectorStoreBatch", "createBatch",
                           "retrieveBatch", "listBatches", "createChatCompletion", "listChatCompletions",
                           "getChatCompletion", "updateChatCompletion", "getChatCompletionMessages",
-                          "deleteChatCompletion"}
+                          "deleteChatCompletion", "createImage", "createImageEdit", "createImageVariation"}
 
 
 def test_reference_server_shapes_match_real_traffic(compared) -> None:

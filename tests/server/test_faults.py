@@ -1261,6 +1261,151 @@ CHAT_PROBES: dict[str, Callable[[Server], None]] = {
 PROBES.update(CHAT_PROBES)
 
 
+# -- images: one probe per rule, dall-e-2 and gpt-image-1 at the cheapest ---------------------------------------------
+def _image(width: int = 64, height: int = 64, fmt: str = "PNG") -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGBA" if fmt == "PNG" else "RGB", (width, height)).save(out, fmt)
+    return out.getvalue()
+
+
+def generate(server: Server, **body: Any) -> httpx.Response:
+    return server.api.post("/v1/images/generations", json={"prompt": "a dot", **body})
+
+
+def image_form(server: Server, path: str, fields: dict[str, str], *files: tuple[str, bytes]) -> httpx.Response:
+    parts = [(name, (f"{name}.png", data, "image/png")) for name, data in files or [("image", _image())]]
+    return server.api.post(path, data=fields, files=parts)
+
+
+def image_edit(server: Server, *files: tuple[str, bytes], **fields: str) -> httpx.Response:
+    return image_form(server, "/v1/images/edits", {"prompt": "a dot", **fields}, *files)
+
+
+def image_variation(server: Server, *files: tuple[str, bytes], **fields: str) -> httpx.Response:
+    return image_form(server, "/v1/images/variations", fields, *files)
+
+
+def probe_images_endpoints(server: Server):
+    for response in (generate(server), image_edit(server, model="dall-e-2"), image_variation(server)):
+        body = accepted(response)
+        assert isinstance(body.get("created"), int) and body["data"], body
+
+
+def probe_images_url_expiry(server: Server):
+    url = accepted(generate(server, model="dall-e-2", size="256x256"))["data"][0]["url"]
+    assert server.anonymous.get(url).status_code == 200
+    server.clock.advance(3600)
+    assert server.anonymous.get(url).status_code == 403
+
+
+def probe_images_base64(server: Server):
+    for response in (generate(server, model="gpt-image-1"), image_edit(server, model="gpt-image-1")):
+        assert [set(item) for item in accepted(response)["data"]] == [{"b64_json"}]
+
+
+def probe_images_generation_prompt(server: Server):
+    accepted(generate(server, model="dall-e-2", prompt="a" * 1000))
+    refused(generate(server, model="dall-e-2", prompt="a" * 1001), param="prompt")
+
+
+def probe_images_edit_prompt(server: Server):
+    accepted(image_edit(server, model="dall-e-2", prompt="a" * 1000))
+    refused(image_edit(server, model="dall-e-2", prompt="a" * 1001), param="prompt")
+
+
+def probe_images_n(server: Server):
+    accepted(generate(server, model="dall-e-2", n=10))
+    for model, n in (("dall-e-2", 0), ("dall-e-2", 11), ("dall-e-3", 2)):
+        refused(generate(server, model=model, n=n), param="n")
+
+
+def image_value_probe(param: str, ok: dict[str, Any], bad: dict[str, Any], **along: Any):
+    """Accepted with ``ok`` (model and value), refused naming ``param`` with ``bad``."""
+
+    def probe(server: Server):
+        accepted(generate(server, **along, **ok))
+        refused(generate(server, **along, **bad), param=param)
+
+    return probe
+
+
+def probe_images_transparent(server: Server):
+    accepted(generate(server, model="gpt-image-1", background="transparent", output_format="png"))
+    refused(generate(server, model="gpt-image-1", background="transparent", output_format="jpeg"),
+            param="output_format")
+
+
+def probe_images_stream(server: Server):
+    streamed = generate(server, model="gpt-image-1", stream=True)
+    assert streamed.headers["content-type"].startswith("text/event-stream")
+    refused(generate(server, model="dall-e-2", stream=True), param="stream")
+
+
+def probe_images_edit_image(server: Server):
+    accepted(image_edit(server, ("image", _image()), model="dall-e-2"))
+    refused(image_edit(server, ("image", _image(64, 32)), model="dall-e-2"), param="image")
+
+
+def probe_images_mask(server: Server):
+    accepted(image_edit(server, ("image", _image()), ("mask", _image()), model="dall-e-2"))
+    refused(image_edit(server, ("image", _image()), ("mask", _image(32, 32)), model="dall-e-2"), param="mask")
+
+
+def probe_images_input_fidelity(server: Server):
+    accepted(image_edit(server, model="gpt-image-1", input_fidelity="high"))
+    refused(image_edit(server, model="gpt-image-1-mini", input_fidelity="high"), param="input_fidelity")
+
+
+def probe_images_response_format(server: Server):
+    accepted(image_edit(server, model="dall-e-2", response_format="b64_json"))
+    refused(image_edit(server, model="gpt-image-1", response_format="url"), param="response_format")
+
+
+def probe_images_variation_image(server: Server):
+    accepted(image_variation(server, ("image", _image())))
+    refused(image_variation(server, ("image", _image(64, 32))), param="image")
+
+
+IMAGE_PROBES: dict[str, Callable[[Server], None]] = {
+    "images.endpoints_exist": probe_images_endpoints,
+    "images.url_expiry": probe_images_url_expiry,
+    "images.gpt_image_returns_base64": probe_images_base64,
+    "images.generation.prompt_length": probe_images_generation_prompt,
+    "images.edit.prompt_length": probe_images_edit_prompt,
+    "images.generation.n_range": probe_images_n,
+    "images.generation.quality_values": image_value_probe(
+        "quality", {"model": "dall-e-3", "quality": "hd"}, {"model": "dall-e-2", "quality": "hd"}),
+    "images.generation.size_values": image_value_probe(
+        "size", {"model": "dall-e-3", "size": "1792x1024"}, {"model": "dall-e-2", "size": "1792x1024"}),
+    "images.generation.background_values": image_value_probe(
+        "background", {"model": "gpt-image-1", "background": "opaque"}, {"model": "dall-e-2", "background": "opaque"}),
+    "images.generation.transparent_needs_alpha_format": probe_images_transparent,
+    "images.generation.moderation_values": image_value_probe(
+        "moderation", {"model": "gpt-image-1", "moderation": "low"}, {"model": "dall-e-3", "moderation": "low"}),
+    "images.generation.output_compression_range": image_value_probe(
+        "output_compression", {"output_compression": 100}, {"output_compression": 101}, model="gpt-image-1",
+        output_format="jpeg"),
+    "images.generation.output_format_values": image_value_probe(
+        "output_format", {"model": "gpt-image-1", "output_format": "png"},
+        {"model": "dall-e-2", "output_format": "png"}),
+    "images.generation.partial_images_range": image_value_probe(
+        "partial_images", {"partial_images": 3}, {"partial_images": 4}, model="gpt-image-1"),
+    "images.generation.stream_gpt_image_only": probe_images_stream,
+    "images.generation.style_values": image_value_probe(
+        "style", {"model": "dall-e-3", "style": "vivid"}, {"model": "gpt-image-1", "style": "vivid"}),
+    "images.edit.image_constraints": probe_images_edit_image,
+    "images.edit.mask_constraints": probe_images_mask,
+    "images.edit.input_fidelity_values": probe_images_input_fidelity,
+    "images.edit.response_format_dall_e_2_only": probe_images_response_format,
+    "images.variation.image_constraints": probe_images_variation_image,
+}
+PROBES.update(IMAGE_PROBES)
+
+
 @pytest.fixture
 def server_with(client_for) -> Callable[..., Server]:
     def make(*faults: str) -> Server:

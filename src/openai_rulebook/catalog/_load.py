@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from openai_rulebook.catalog._matrix import Matrix, parse_matrices
 from openai_rulebook.catalog._model import Catalog, Rule
 from openai_rulebook.errors import CatalogError
 from openai_rulebook.exits import nearest
@@ -84,7 +85,7 @@ def _rules(path: Path, root: yaml.MappingNode, data: dict[str, Any], *, area: st
            problems: list[str]) -> list[_Located]:
     """The rules of one file; ``area`` (a directory's area file) is the id prefix each of them must have."""
     nodes = _rule_nodes(path, root)
-    _check_keys(path, data, ("rules",) if area else ("rules", "seeds_file", "models"), problems)
+    _check_keys(path, data, ("rules", "matrices") if area else ("rules", "seeds_file", "models", "matrices"), problems)
     found: list[_Located] = []
     for node, raw in zip(nodes, data["rules"] or []):
         line = node.start_mark.line + 1
@@ -106,6 +107,19 @@ def _rules(path: Path, root: yaml.MappingNode, data: dict[str, Any], *, area: st
     return found
 
 
+def _matrices(path: Path, root: yaml.MappingNode, data: dict[str, Any], located: list[_Located],
+              problems: list[str]) -> dict[str, Matrix]:
+    """The file's ``matrices:`` tables (see ``_matrix.py``), checked against the rules of the same file."""
+    if data.get("matrices") is None:
+        return {}
+    lines: dict[str, int] = {}
+    for key, value in root.value:
+        if key.value == "matrices" and isinstance(value, yaml.MappingNode):
+            lines = {name.value: name.start_mark.line + 1 for name, _ in value.value}
+    rules = {entry.rule.id: entry.rule for entry in located if entry.path == path}
+    return parse_matrices(data["matrices"], rules, str(path), lines, problems)
+
+
 def _seeds_file(path: Path, data: dict[str, Any]) -> Path | None:
     seeds_file = data.get("seeds_file")
     if seeds_file is not None and not isinstance(seeds_file, str):
@@ -123,7 +137,8 @@ def _models(path: Path, data: dict[str, Any], problems: list[str]) -> dict[str, 
     return dict(models)
 
 
-def _from_directory(directory: Path, problems: list[str]) -> tuple[list[_Located], Path | None, dict[str, str]]:
+def _from_directory(directory: Path, problems: list[str],
+                    matrices: dict[str, Matrix]) -> tuple[list[_Located], Path | None, dict[str, str]]:
     models: dict[str, str] = {}
     if (directory / SETTINGS_FILE).is_file():
         settings_path = directory / SETTINGS_FILE
@@ -138,8 +153,13 @@ def _from_directory(directory: Path, problems: list[str]) -> tuple[list[_Located
     area_files = sorted(path for path in directory.glob("*.yaml") if not path.name.startswith("_"))
     if not area_files:
         raise CatalogError(f"{directory}: no area files (<area>.yaml) in the catalog directory; pass --catalog PATH")
-    located = [entry for path in area_files
-               for entry in _rules(path, *_read_mapping(path), area=path.stem, problems=problems)]
+    located: list[_Located] = []
+    for path in area_files:
+        root, data = _read_mapping(path)
+        found = _rules(path, root, data, area=path.stem, problems=problems)
+        located += found
+        matrices.update({f"{path.stem}.{name}": table
+                         for name, table in _matrices(path, root, data, found, problems).items()})
     return located, seeds_file, models
 
 
@@ -182,11 +202,13 @@ def load_catalog(path: Path | str) -> Catalog:
     every problem."""
     path = Path(path)
     problems: list[str] = []
+    matrices: dict[str, Matrix] = {}
     if path.is_dir():
-        located, seeds_file, models = _from_directory(path, problems)
+        located, seeds_file, models = _from_directory(path, problems, matrices)
     else:
         root, data = _read_mapping(path)
         located = _rules(path, root, data, area=None, problems=problems)
+        matrices = _matrices(path, root, data, located, problems)
         seeds_file = _seeds_file(path, data) if not problems else None
         models = _models(path, data, problems)
     located = _duplicates(located, problems)
@@ -200,4 +222,5 @@ def load_catalog(path: Path | str) -> Catalog:
         lines={entry.rule.id: entry.line for entry in located},
         files={entry.rule.id: entry.path for entry in located if entry.path != path},
         models=models,
+        matrices=matrices,
     )

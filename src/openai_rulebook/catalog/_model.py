@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -95,6 +95,8 @@ class Catalog:
     files: dict[str, Path] = field(default_factory=dict)
     #: the default model name per model role (``_catalog.yaml`` ``models:``), which ``--model ROLE=NAME`` overrides
     models: dict[str, str] = field(default_factory=dict)
+    #: model x parameter tables by ``<area>.<name>`` (``images.generations``): see ``_matrix.py``
+    matrices: dict[str, Any] = field(default_factory=dict)
     by_id: dict[str, Rule] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

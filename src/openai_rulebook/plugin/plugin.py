@@ -380,6 +380,17 @@ def _catalog_path(config: pytest.Config) -> Path:
     return path if path.is_absolute() else config.rootpath / path
 
 
+def catalog_of(config: pytest.Config) -> Catalog:
+    """The run's catalog, loaded once: for suites that generate their tests from it (the matrices) at collection."""
+    state = config.stash[STATE]
+    if state.catalog is None:
+        try:
+            state.catalog = load_catalog(_catalog_path(config))
+        except RulebookError as exc:
+            raise _stop(exc) from None
+    return state.catalog
+
+
 # -- collection ---------------------------------------------------------------------------------------------------------
 def _rule_ids(item: pytest.Item) -> tuple[str, ...]:
     ids: list[str] = []

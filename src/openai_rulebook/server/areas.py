@@ -8,6 +8,7 @@ from __future__ import annotations
 from openai_rulebook.server.batches import routes as batches
 from openai_rulebook.server.chat import routes as chat
 from openai_rulebook.server.files import routes as files
+from openai_rulebook.server.images import routes as images
 from openai_rulebook.server.uploads import routes as uploads
 from openai_rulebook.server.vector_store_file_batches import routes as vector_store_file_batches
 from openai_rulebook.server.vector_store_files import routes as vector_store_files
@@ -23,7 +24,10 @@ AREAS = {
     "files": files.router,
     "uploads": uploads.router,
     "chat": chat.router,
+    "images": images.router,
 }
 ROUTERS = tuple(AREAS.values())
+#: routes served outside /v1 and without an API key: the presigned URLs of generated images
+PUBLIC_ROUTERS = (images.public_router,)
 
-__all__ = ["AREAS", "ROUTERS"]
+__all__ = ["AREAS", "PUBLIC_ROUTERS", "ROUTERS"]

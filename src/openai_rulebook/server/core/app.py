@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI
 from openai_rulebook.server.auth.keys import require_api_key
 from openai_rulebook.server.core.clock import Clock, make_clock
 from openai_rulebook.server.errors.envelope import install_handlers
-from openai_rulebook.server.areas import ROUTERS
+from openai_rulebook.server.areas import PUBLIC_ROUTERS, ROUTERS
 from openai_rulebook.server.core.state import ServerState
 from openai_rulebook.server.core.variant_layer import VariantLayer
 
@@ -34,6 +34,8 @@ def create_app(faults: Iterable[str] = (), clock: Clock | None = None, seed: int
     app.add_middleware(VariantLayer)
     for router in ROUTERS:
         app.include_router(router, prefix="/v1", dependencies=[Depends(require_api_key)])
+    for router in PUBLIC_ROUTERS:
+        app.include_router(router)
     return app
 
 

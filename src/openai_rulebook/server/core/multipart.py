@@ -21,6 +21,9 @@ from openai_rulebook.server.core.errors import APIError
 MEDIA_TYPE = "multipart/form-data"
 #: a text field (``purpose``, ``expires_after[seconds]``) longer than this is refused rather than held
 FIELD_MAX_BYTES = 64 * 1024
+#: the first bytes of every file part are kept whatever its size, so that a route can sniff its format (an image's
+#: header gives its type and dimensions) without holding the rest
+HEAD_BYTES = 64 * 1024
 
 
 @dataclass
@@ -33,6 +36,8 @@ class FilePart:
     content_type: str | None
     size: int = 0
     kept: bytearray | None = field(default_factory=bytearray)
+    #: the first ``HEAD_BYTES`` bytes, kept even when the part is too large to keep
+    head: bytearray = field(default_factory=bytearray)
 
     @property
     def content(self) -> bytes | None:
@@ -46,6 +51,8 @@ class Form:
 
     fields: dict[str, str]
     files: dict[str, FilePart]
+    #: every file part in the order sent (a repeated name, such as ``image[]``, appears once per part)
+    parts: list[FilePart] = field(default_factory=list)
     #: reading stopped early because a file part passed ``stop_after``: its ``size`` is a lower bound
     truncated: bool = False
 
@@ -99,6 +106,7 @@ class _Reader:
                 content_type=content_type.decode("latin-1") if content_type is not None else None,
             )
             self.form.files[self._name] = self._file
+            self.form.parts.append(self._file)
         else:
             self._text = bytearray()
 
@@ -106,6 +114,8 @@ class _Reader:
         if self._file is not None:
             part = self._file
             part.size += end - start
+            if len(part.head) < HEAD_BYTES:
+                part.head += data[start:min(end, start + HEAD_BYTES - len(part.head))]
             if part.kept is not None:
                 if part.size <= self.keep:
                     part.kept += data[start:end]
@@ -154,7 +164,7 @@ async def read_form(
     try:
         async for chunk in request.stream():
             parser.write(chunk)
-            if stop_after is not None and any(part.size > stop_after for part in reader.form.files.values()):
+            if stop_after is not None and any(part.size > stop_after for part in reader.form.parts):
                 reader.form.truncated = True
                 return reader.form
     except FormParserError as exc:
