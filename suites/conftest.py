@@ -204,10 +204,10 @@ def _created(response: httpx.Response, what: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wait_processed):
+def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wait_processed, model):
     """``valid_request(endpoint)``: a valid request for any catalog endpoint of the vector store family, files,
-    uploads and batches, creating what it names (deleted when the test ends). A step that fails is a precondition:
-    the test ends inconclusive."""
+    uploads, batches and audio, creating what it names (deleted when the test ends). A step that fails is a
+    precondition: the test ends inconclusive."""
 
     def store() -> str:
         return make_vector_store(name=f"{NAME_PREFIX}control")["id"]
@@ -287,6 +287,13 @@ def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wai
                                              "completion_window": "24h"})
         if "batch_id" in endpoint.placeholders:
             return Prepared(endpoint, at(batch_id=batch()))
+        if key == "POST /v1/audio/speech":  # the cheapest speech: two characters
+            return Prepared(endpoint, at(), {"model": model("speech"), "input": "Hi", "voice": "alloy"})
+        if key in ("POST /v1/audio/transcriptions", "POST /v1/audio/translations"):  # a one-second 1 kHz WAV
+            from openai_rulebook.audio_media import wav_seconds
+
+            return Prepared(endpoint, at(), files={"file": (f"{NAME_PREFIX}clip.wav", wav_seconds(1.0), "audio/wav")},
+                            data={"model": model("transcription")})
         raise NotImplementedError(f"valid_request knows no valid request for {endpoint}; add one to suites/conftest.py")
 
     return build

@@ -5,6 +5,7 @@ mounts under ``/v1``. What every area uses lives in ``server.core``; the cross-c
 
 from __future__ import annotations
 
+from openai_rulebook.server.audio import routes as audio
 from openai_rulebook.server.batches import routes as batches
 from openai_rulebook.server.files import routes as files
 from openai_rulebook.server.uploads import routes as uploads
@@ -21,6 +22,7 @@ AREAS = {
     "vector_stores.search": vector_stores_search.router,
     "files": files.router,
     "uploads": uploads.router,
+    "audio": audio.router,
 }
 ROUTERS = tuple(AREAS.values())
 
