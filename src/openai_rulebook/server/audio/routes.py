@@ -22,6 +22,7 @@ from openai_rulebook.server.core import sse
 from openai_rulebook.server.core.errors import APIError
 from openai_rulebook.server.core.faults import Fault, Rules, RulesDep, register
 from openai_rulebook.server.core.multipart import Form, read_form
+from openai_rulebook.server.core.variants import Variant, register_variant
 from openai_rulebook.server.requests.bodies import json_body
 
 ENDPOINTS = "audio.endpoints_exist"
@@ -124,6 +125,16 @@ register(
           description="response_format vtt is answered in SubRip (srt) form"),
 )
 
+MP3_ID3 = "audio.mp3_id3_tag"
+OTHER_WORDS = "audio.other_transcripts"
+#: an empty ID3v2.4 tag: ten bytes many MP3 encoders write before the first frame
+ID3_TAG = b"ID3\x04\x00\x00\x00\x00\x00\x00"
+
+register_variant(
+    Variant(MP3_ID3, description="mp3 speech starts with an (empty) ID3v2 tag before its first MPEG frame"),
+    Variant(OTHER_WORDS, description="transcripts and translations are other words, of other lengths"),
+)
+
 router = APIRouter(prefix="/audio", tags=["audio"])
 
 
@@ -184,7 +195,8 @@ async def create_speech(rules: RulesDep,
         raise APIError(400, f"Invalid 'instructions': a string of at most {MAX_INPUT} characters.",
                        param="instructions")
     fmt = body.response_format
-    rules.enforce(SPEECH_FORMAT, fmt in SPEECH_FORMATS, param="response_format",
+    # the fault of this rule changes what opus sounds like, never which formats are taken
+    rules.enforce(SPEECH_FORMAT, fmt in SPEECH_FORMATS, broken_ok=fmt in SPEECH_FORMATS, param="response_format",
                   message=f"Invalid 'response_format' {fmt!r}: use one of {', '.join(SPEECH_FORMATS)}.")
     speed = _speed(body, rules)
     if body.stream_format not in STREAM_FORMATS:
@@ -195,6 +207,8 @@ async def create_speech(rules: RulesDep,
                   message=f"stream_format 'sse' is not supported for model '{body.model}'.")
     spoken = rules.behaviour(SPEECH_FORMAT, fmt, "mp3" if fmt == "opus" else fmt)
     audio = synthesis.speech(body.input, speed, spoken)
+    if spoken == "mp3":
+        audio = rules.variants.choose(MP3_ID3, audio, ID3_TAG + audio)
     if streamed:
         return sse.stream(_speech_events(audio, body.input))
     return Response(audio, media_type=synthesis.CONTENT_TYPES[fmt])
@@ -265,6 +279,10 @@ def _rendered(body: dict[str, Any] | str, fmt: str, rules: Rules) -> Response:
     if isinstance(body, str):
         return PlainTextResponse(body)
     return JSONResponse(body)
+
+
+def _vocabulary(rules: Rules) -> tuple[str, ...]:
+    return rules.variants.choose(OTHER_WORDS, transcripts.WORDS, transcripts.OTHER_WORDS)
 
 
 # -- transcriptions ---------------------------------------------------------------------------------------------------
@@ -349,7 +367,7 @@ async def create_transcription(request: Request, rules: RulesDep) -> Response:
         if fmt != "verbose_json":
             granularities = []
     speakers = _check_speakers(form, family, rules) if family == DIARIZE else []
-    transcript = transcripts.transcribe(content, seconds)
+    transcript = transcripts.transcribe(content, seconds, _vocabulary(rules))
     streamed = form.fields.get("stream", "false").lower() == "true"
     if streamed and rules.behaviour(WHISPER_STREAM, family != WHISPER, True):
         events = transcripts.stream_events(transcript, family, logprobs)
@@ -379,7 +397,7 @@ async def create_translation(request: Request, rules: RulesDep) -> Response:
     rules.enforce(RESPONSE_FORMAT, fmt in FORMATS[WHISPER], param="response_format",
                   message=f"response_format '{fmt}' is not supported for translations.")
     fmt = rules.behaviour(RESPONSE_FORMAT, fmt, "srt" if fmt == "vtt" else fmt)
-    body = transcripts.render(transcripts.transcribe(content, seconds), task="translate", model=WHISPER,
+    body = transcripts.render(transcripts.transcribe(content, seconds, _vocabulary(rules)), task="translate", model=WHISPER,
                               response_format=fmt, granularities=["segment"], include_logprobs=False,
                               speakers_named=[])
     if isinstance(body, dict) and fmt == "json" and rules.behaviour(ENDPOINTS, False, True):

@@ -14,6 +14,10 @@ from typing import Any
 
 WORDS = ("rulebook", "audio", "hello", "world", "this", "is", "a", "test", "of", "the", "reference", "server",
          "speech", "clear", "quiet", "tone")
+#: the words of the audio.other_transcripts variant: longer, and more of them
+OTHER_WORDS = ("contract", "verdict", "evidence", "catalog", "variant", "transcription", "deterministic",
+               "boundary", "matrix", "cell", "control", "refusal", "speaker", "segment", "language", "english",
+               "second", "minute")
 #: seconds assumed per byte when the duration of a file cannot be read (non-WAV): about 16 kB per second
 SECONDS_PER_BYTE = 1 / 16_000
 SPEAKERS = ("A", "B")
@@ -37,10 +41,10 @@ class Transcript:
         return [(start, end, " " + " ".join(words)) for (start, end), words in zip(bounds, parts, strict=True)]
 
 
-def transcribe(content: bytes, seconds: float | None) -> Transcript:
+def transcribe(content: bytes, seconds: float | None, vocabulary: tuple[str, ...] = WORDS) -> Transcript:
     digest = hashlib.sha256(content).digest()
-    count = 3 + digest[0] % 6
-    words = tuple(WORDS[digest[1 + i] % len(WORDS)] for i in range(count))
+    count = 3 + digest[0] % (6 if vocabulary is WORDS else 12)
+    words = tuple(vocabulary[digest[1 + i] % len(vocabulary)] for i in range(count))
     return Transcript(words, seconds if seconds is not None else round(len(content) * SECONDS_PER_BYTE, 2))
 
 
