@@ -170,18 +170,19 @@ def json_object(response: httpx.Response) -> dict[str, Any] | None:
 
 # -- the endpoints --------------------------------------------------------------------------------------------------
 @pytest.mark.rule("audio.endpoints_exist")
-def test_each_endpoint_answers(api, rule, endpoint, rulebook_catalog):
+def test_each_endpoint_answers(api, rule, endpoint):
     """Speech answers audio bytes; transcriptions and translations a JSON object with `text` (json, the default)."""
     if endpoint.template.endswith("/speech"):
-        model = rulebook_catalog["audio.speech.model_values"].params["values"][0]
+        model = rule.params["speech_model"]
         response = api.post(SPEECH, speech_body(model))
         accepted(response, model, rule.id, "a speech request")
         kind = response.headers.get("content-type", "")
         expect(rule.id, bool(response.content) and "json" not in kind, expected="audio bytes",
                actual=f"{len(response.content)} bytes of {kind!r}")
         return
-    response = transcribe(api, "whisper-1", path=endpoint.template.removeprefix("/v1"))
-    body = accepted(response, "whisper-1", rule.id, f"{endpoint} of a one-second WAV clip")
+    model = rule.params["transcription_model"]
+    response = transcribe(api, model, path=endpoint.template.removeprefix("/v1"))
+    body = accepted(response, model, rule.id, f"{endpoint} of a one-second WAV clip")
     expect(rule.id, isinstance(body, dict) and isinstance(body.get("text"), str),
            expected="a JSON object with a string `text`", actual=response.text[:200])
 
@@ -547,7 +548,8 @@ def test_suite_sends_iso_639_1_languages(api, rule):
     """A client rule, kept by the suite itself: ``fields_of`` refuses a language that is not two lowercase
     letters, and a transcription with ``language: en`` is accepted."""
     assert rule.params["pattern"] == LANGUAGE.pattern
+    model = rule.params["model"]
     with pytest.raises(AssertionError):
-        fields_of("whisper-1", language="english")
-    accepted(transcribe(api, "whisper-1", language="en"), "whisper-1", rule.id, "language en")
+        fields_of(model, language="english")
+    accepted(transcribe(api, model, language="en"), model, rule.id, "language en")
 

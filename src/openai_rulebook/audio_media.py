@@ -46,7 +46,7 @@ def silence(response_format: str, frames: int) -> bytes:
 
 
 def encoded(container: str, seconds: float = 0.5) -> bytes:
-    """A short file of silence in ``container`` (mp4, m4a, webm, ...), muxed by PyAV."""
+    """A short file of silence in ``container`` (mp4, m4a, webm), muxed by PyAV; the same bytes every time."""
     try:
         import av  # noqa: PLC0415 - optional: only the containers that need a muxer use it
     except ImportError:
@@ -55,8 +55,11 @@ def encoded(container: str, seconds: float = 0.5) -> bytes:
     codec, form = {"mp4": ("aac", "mp4"), "m4a": ("aac", "ipod"), "webm": ("libopus", "webm")}[container]
     rate = 48_000
     out = io.BytesIO()
-    with av.open(out, "w", format=form) as muxed:
+    # bitexact: no random segment/track UIDs, no encoder version tags, so that the same clip is the same bytes
+    # (a replayed cassette must match the request the test sends again)
+    with av.open(out, "w", format=form, options={"fflags": "+bitexact"}) as muxed:
         stream = muxed.add_stream(codec, rate=rate, layout="mono")
+        stream.codec_context.flags |= av.codec.context.Flags.bitexact
         frame_size = 960
         for index in range(int(seconds * rate) // frame_size):
             frame = av.AudioFrame(format="s16", layout="mono", samples=frame_size)
