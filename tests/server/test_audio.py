@@ -223,3 +223,174 @@ def test_every_audio_rule_has_one_fault(catalog):
                                                                                                 "contract")}
     assert broken == checkable
 
+
+
+# -- probes for tests/server/test_faults.py: one per audio rule, each failing under its own fault only ----------------
+def _ok(response: httpx.Response) -> httpx.Response:
+    assert response.status_code == 200, f"expected 200, got {response.status_code}: {response.text[:200]}"
+    return response
+
+
+def _refused(response: httpx.Response, param: str | None = None) -> None:
+    assert response.status_code == 400, f"expected 400, got {response.status_code}: {response.text[:200]}"
+    body = response.json()
+    if param is not None and "error" in body:
+        assert body["error"]["param"] == param, body
+
+
+def _speakers(count: int, seconds: float) -> dict[str, list[str]]:
+    url = "data:audio/wav;base64," + base64.b64encode(wav_seconds(seconds)).decode()
+    return {"known_speaker_names[]": [f"s{i}" for i in range(count)], "known_speaker_references[]": [url] * count}
+
+
+DIARIZE = {"model": "gpt-4o-transcribe-diarize"}
+
+
+def probe_endpoints(server) -> None:
+    assert _ok(speak(server.api)).content
+    for path in (TRANSCRIPTIONS, TRANSLATIONS):
+        assert isinstance(_ok(transcribe(server.api, path=path)).json().get("text"), str), path
+
+
+def probe_input_length(server) -> None:
+    _ok(speak(server.api, input="a" * 4096))
+    _refused(speak(server.api, input="a" * 4097), "input")
+
+
+def probe_speech_model(server) -> None:
+    for model in ("tts-1", "tts-1-hd", "gpt-4o-mini-tts"):
+        _ok(speak(server.api, model=model))
+    _refused(speak(server.api, model="tts-2"), "model")
+
+
+def probe_voice(server) -> None:
+    _ok(speak(server.api, voice="verse"))
+    _refused(speak(server.api, voice="nobody"), "voice")
+
+
+def probe_speed(server) -> None:
+    for speed in (0.25, 4.0):
+        _ok(speak(server.api, speed=speed))
+    for speed in (0.24, 4.01):
+        _refused(speak(server.api, speed=speed), "speed")
+
+
+def probe_sse(server) -> None:
+    _ok(speak(server.api, model="gpt-4o-mini-tts", stream_format="sse"))
+    for model in ("tts-1", "tts-1-hd"):
+        _refused(speak(server.api, model=model, stream_format="sse"), "stream_format")
+
+
+def probe_speech_format(server) -> None:
+    assert _ok(speak(server.api, response_format="opus")).content.startswith(b"OggS")
+    _refused(speak(server.api, response_format="ogg"), "response_format")
+
+
+def probe_temperature(server) -> None:
+    for path in (TRANSCRIPTIONS, TRANSLATIONS):
+        _ok(transcribe(server.api, path=path, temperature="1"))
+        _refused(transcribe(server.api, path=path, temperature="1.1"), "temperature")
+        _refused(transcribe(server.api, path=path, temperature="-0.1"), "temperature")
+
+
+def file_probe(path: str):
+    def probe(server) -> None:
+        _ok(transcribe(server.api, path=path))
+        _refused(transcribe(server.api, b"not audio", path=path, name="a.txt"), "file")
+
+    return probe
+
+
+def probe_transcription_model(server) -> None:
+    for model in ("whisper-1", "gpt-4o-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-transcribe-diarize"):
+        _ok(transcribe(server.api, model=model))
+    _refused(transcribe(server.api, model="gpt-5"), "model")
+
+
+def probe_chunking(server) -> None:
+    _ok(transcribe(server.api, wav_seconds(30), **DIARIZE))
+    _refused(transcribe(server.api, wav_seconds(31), **DIARIZE), "chunking_strategy")
+
+
+def probe_logprobs(server) -> None:
+    _ok(transcribe(server.api, model="gpt-4o-transcribe", **{"include[]": ["logprobs"]}))
+    _refused(transcribe(server.api, **{"include[]": ["logprobs"]}), "include")
+
+
+def probe_speakers_max(server) -> None:
+    _ok(transcribe(server.api, **DIARIZE, **_speakers(4, 2)))
+    _refused(transcribe(server.api, **DIARIZE, **_speakers(5, 2)), "known_speaker_names")
+
+
+def probe_reference_seconds(server) -> None:
+    for seconds in (2, 10):
+        _ok(transcribe(server.api, **DIARIZE, **_speakers(1, seconds)))
+    for seconds in (1.9, 10.1):
+        _refused(transcribe(server.api, **DIARIZE, **_speakers(1, seconds)), "known_speaker_references")
+
+
+def probe_prompt(server) -> None:
+    _refused(transcribe(server.api, **DIARIZE, prompt="x"), "prompt")
+
+
+def probe_json_only(server) -> None:
+    _ok(transcribe(server.api, model="gpt-4o-mini-transcribe"))
+    _refused(transcribe(server.api, model="gpt-4o-mini-transcribe", response_format="text"), "response_format")
+
+
+def probe_diarized_speakers(server) -> None:
+    body = _ok(transcribe(server.api, **DIARIZE, response_format="diarized_json")).json()
+    assert all(isinstance(segment.get("speaker"), str) for segment in body["segments"]), body
+    assert "speaker" not in _ok(transcribe(server.api, **DIARIZE)).text
+
+
+def probe_whisper_stream(server) -> None:
+    response = _ok(transcribe(server.api, stream="true"))
+    assert response.headers["content-type"] == "application/json", response.headers["content-type"]
+
+
+def probe_timestamps(server) -> None:
+    _ok(transcribe(server.api, response_format="verbose_json", **{"timestamp_granularities[]": ["word"]}))
+    _refused(transcribe(server.api, response_format="json", **{"timestamp_granularities[]": ["word"]}))
+
+
+def probe_no_timestamps_diarize(server) -> None:
+    _refused(transcribe(server.api, **DIARIZE, **{"timestamp_granularities[]": ["word"]}), "timestamp_granularities")
+
+
+def probe_translation_model(server) -> None:
+    _ok(transcribe(server.api, path=TRANSLATIONS))
+    _refused(transcribe(server.api, path=TRANSLATIONS, model="gpt-4o-transcribe"), "model")
+
+
+def probe_response_format(server) -> None:
+    for path in (TRANSCRIPTIONS, TRANSLATIONS):
+        assert _ok(transcribe(server.api, path=path, response_format="vtt")).text.startswith("WEBVTT")
+    _refused(transcribe(server.api, **DIARIZE, response_format="srt"), "response_format")
+
+
+AUDIO_PROBES = {
+    "audio.endpoints_exist": probe_endpoints,
+    "audio.speech.input_length": probe_input_length,
+    "audio.speech.model_values": probe_speech_model,
+    "audio.speech.voice_values": probe_voice,
+    "audio.speech.speed_range": probe_speed,
+    "audio.speech.sse_not_for_tts_1": probe_sse,
+    "audio.speech.response_format_values": probe_speech_format,
+    "audio.transcription.temperature_range": probe_temperature,
+    "audio.transcription.file_formats": file_probe(TRANSCRIPTIONS),
+    "audio.transcription.model_values": probe_transcription_model,
+    "audio.transcription.diarize_chunking_required": probe_chunking,
+    "audio.transcription.logprobs_support": probe_logprobs,
+    "audio.transcription.known_speakers_max": probe_speakers_max,
+    "audio.transcription.known_speaker_reference_duration": probe_reference_seconds,
+    "audio.transcription.prompt_not_for_diarize": probe_prompt,
+    "audio.transcription.gpt4o_json_only": probe_json_only,
+    "audio.transcription.diarized_json_speakers": probe_diarized_speakers,
+    "audio.transcription.whisper_ignores_stream": probe_whisper_stream,
+    "audio.transcription.timestamps_need_verbose_json": probe_timestamps,
+    "audio.transcription.no_timestamps_for_diarize": probe_no_timestamps_diarize,
+    "audio.translation.file_formats": file_probe(TRANSLATIONS),
+    "audio.translation.model_values": probe_translation_model,
+    "audio.response_format_values": probe_response_format,
+}
