@@ -222,7 +222,7 @@ def make_chat_completion(api: ApiClient, model: Callable[..., str]) -> Callable[
 def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wait_processed, make_chat_completion,
                   model):
     """``valid_request(endpoint)``: a valid request for any catalog endpoint of the vector store family, files,
-    uploads, batches and images, creating what it names (deleted when the test ends). A step that fails is a
+    uploads, batches, images and audio, creating what it names (deleted when the test ends). A step that fails is a
     precondition: the test ends inconclusive."""
 
     def store() -> str:
@@ -325,6 +325,13 @@ def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wai
             return Prepared(endpoint, at(batch_id=batch()))
         if key.startswith("POST /v1/images/"):
             return images(endpoint)
+        if key == "POST /v1/audio/speech":  # the cheapest speech: two characters
+            return Prepared(endpoint, at(), {"model": model("speech"), "input": "Hi", "voice": "alloy"})
+        if key in ("POST /v1/audio/transcriptions", "POST /v1/audio/translations"):  # a one-second 1 kHz WAV
+            from openai_rulebook.audio_media import wav_seconds
+
+            return Prepared(endpoint, at(), files={"file": (f"{NAME_PREFIX}clip.wav", wav_seconds(1.0), "audio/wav")},
+                            data={"model": model("transcription")})
         raise NotImplementedError(f"valid_request knows no valid request for {endpoint}; add one to suites/conftest.py")
 
     return build

@@ -5,6 +5,7 @@ mounts under ``/v1``. What every area uses lives in ``server.core``; the cross-c
 
 from __future__ import annotations
 
+from openai_rulebook.server.audio import routes as audio
 from openai_rulebook.server.batches import routes as batches
 from openai_rulebook.server.chat import routes as chat
 from openai_rulebook.server.files import routes as files
@@ -25,6 +26,7 @@ AREAS = {
     "uploads": uploads.router,
     "chat": chat.router,
     "images": images.router,
+    "audio": audio.router,
 }
 ROUTERS = tuple(AREAS.values())
 #: routes served outside /v1 and without an API key: the presigned URLs of generated images

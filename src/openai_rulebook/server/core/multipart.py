@@ -53,6 +53,8 @@ class Form:
     files: dict[str, FilePart]
     #: every file part in the order sent (a repeated name, such as ``image[]``, appears once per part)
     parts: list[FilePart] = field(default_factory=list)
+    #: every value of each text field, in order (``include[]``, ``timestamp_granularities[]`` repeat their name)
+    repeated: dict[str, list[str]] = field(default_factory=dict)
     #: reading stopped early because a file part passed ``stop_after``: its ``size`` is a lower bound
     truncated: bool = False
 
@@ -66,9 +68,10 @@ def declared_length(request: Request) -> int | None:
 class _Reader:
     """The parser's callbacks: build ``Form`` from the events of one body."""
 
-    def __init__(self, file_fields: Collection[str], keep: int) -> None:
+    def __init__(self, file_fields: Collection[str], keep: int, field_max: int = FIELD_MAX_BYTES) -> None:
         self.file_fields = file_fields
         self.keep = keep
+        self.field_max = field_max
         self.form = Form(fields={}, files={})
         self.ended = False
         self._header_name = b""
@@ -123,13 +126,14 @@ class _Reader:
                     part.kept = None  # too large to keep: from now on only counted
         elif self._text is not None:
             self._text += data[start:end]
-            if len(self._text) > FIELD_MAX_BYTES:
-                raise APIError(400, f"The field '{self._name}' is longer than {FIELD_MAX_BYTES} bytes.",
+            if len(self._text) > self.field_max:
+                raise APIError(400, f"The field '{self._name}' is longer than {self.field_max} bytes.",
                                param=self._name)
 
     def on_part_end(self) -> None:
         if self._text is not None:
             self.form.fields[self._name] = _decode(bytes(self._text), self._name)
+            self.form.repeated.setdefault(self._name, []).append(self.form.fields[self._name])
 
     def on_end(self) -> None:
         self.ended = True
@@ -143,7 +147,8 @@ def _decode(raw: bytes, param: str) -> str:
 
 
 async def read_form(
-    request: Request, *, file_fields: Collection[str], keep: int, stop_after: int | None = None
+    request: Request, *, file_fields: Collection[str], keep: int, stop_after: int | None = None,
+    field_max: int = FIELD_MAX_BYTES,
 ) -> Form:
     """Read ``request``'s multipart body; parts named in ``file_fields`` (or carrying a filename) are files.
 
@@ -158,7 +163,7 @@ async def read_form(
     boundary = options.get(b"boundary")
     if not boundary:
         raise APIError(400, f"The {MEDIA_TYPE} Content-Type names no boundary.")
-    reader = _Reader(file_fields, keep)
+    reader = _Reader(file_fields, keep, field_max)
     callbacks = {name: getattr(reader, name) for name in dir(reader) if name.startswith("on_")}
     parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
     try:

@@ -1,0 +1,1 @@
+"""The audio area: speech, transcriptions and translations (see ``routes.py``)."""
