@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from openai_rulebook.server.batches import routes as batches
 from openai_rulebook.server.files import routes as files
+from openai_rulebook.server.responses import routes as responses
 from openai_rulebook.server.uploads import routes as uploads
 from openai_rulebook.server.vector_store_file_batches import routes as vector_store_file_batches
 from openai_rulebook.server.vector_store_files import routes as vector_store_files
@@ -21,6 +22,7 @@ AREAS = {
     "vector_stores.search": vector_stores_search.router,
     "files": files.router,
     "uploads": uploads.router,
+    "responses": responses.router,
 }
 ROUTERS = tuple(AREAS.values())
 
