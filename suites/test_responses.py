@@ -275,6 +275,14 @@ def test_stream_events_are_ordered(rule, create):
     enforce(check_responses_stream(parse_events(response.content)), rule.id)
 
 
+@pytest.mark.rule("responses.stream_events")
+def test_reasoning_stream_events_are_ordered(rule, create, model):
+    """A reasoning model streams a reasoning item before (or beside) its message: several items, one stream."""
+    response = create(stream=True, model=model("reasoning"), reasoning={"effort": "low"})
+    expect_accepted(response, rule.id, why="stream: true")
+    enforce(check_responses_stream(parse_events(response.content)), rule.id)
+
+
 # -- background responses and cancel --------------------------------------------------------------------------------
 @pytest.mark.rule("responses.background_lifecycle")
 def test_background_response_finishes(rule, api, create, server_clock):

@@ -29,7 +29,13 @@ AUTH = {"Authorization": "Bearer sk-rulebook-test"}
 _EPOCH = datetime.min.replace(tzinfo=timezone.utc)
 
 #: differences the reference server keeps on purpose, with the reason
-ALLOWED: dict[tuple[str, int, str], str] = {}
+_NEWER_MEMBERS = ("the corpus's few retrieve and cancel recordings predate members the API added later (billing, "
+                  "completed_at, moderation, tool_usage, ...): its newest creates (2026-08) carry every one, and a "
+                  "response is one object whichever endpoint answers it")
+ALLOWED: dict[tuple[str, int, str], str] = {
+    ("cancelResponse", 200, "members ours sends that real never does"): _NEWER_MEMBERS,
+    ("getResponse", 200, "members ours sends that real never does"): _NEWER_MEMBERS,
+}
 
 
 @dataclass
@@ -113,8 +119,23 @@ def server_exchanges() -> Iterator[tuple[str, str, int, Any]]:
         yield call("GET", f"/v1/batches/{created[3]['id']}")
         yield call("GET", "/v1/batches")
         yield call("GET", "/v1/batches/batch_0123456789abcdef01234567")
+        yield from responses_walk(call)
         yield call("DELETE", f"/v1/files/{text[1]['id']}")
         yield call("DELETE", "/v1/files/file-0123456789abcdef01234567")
+
+
+def responses_walk(call: Any) -> Iterator[tuple[str, str, int, Any]]:
+    """The Responses API: a plain create (a non-reasoning and a reasoning model), retrieve, input items, a background
+    create and its cancel, an unknown id."""
+    created = call("POST", "/v1/responses", json={"model": "gpt-4o-mini", "input": "Say hi", "store": True})
+    yield created
+    yield call("POST", "/v1/responses", json={"model": "o4-mini", "input": "Say hi", "max_output_tokens": 16})
+    yield call("GET", f"/v1/responses/{created[3]['id']}")
+    yield call("GET", f"/v1/responses/{created[3]['id']}/input_items")
+    background = call("POST", "/v1/responses", json={"model": "gpt-4o-mini", "input": "Say hi", "background": True})
+    yield background
+    yield call("POST", f"/v1/responses/{background[3]['id']}/cancel")
+    yield call("GET", "/v1/responses/resp_0123456789abcdef0123456789abcdef")
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +178,8 @@ def test_the_walk_reaches_the_recorded_operations(compared) -> None:
     operations = {operation for operation, _, _ in compared}
     assert operations >= {"createFile", "retrieveFile", "listFiles", "deleteFile", "createVectorStore",
                           "createVectorStoreFileBatch", "listFilesInVectorStoreBatch", "createBatch",
-                          "retrieveBatch", "listBatches"}
+                          "retrieveBatch", "listBatches", "createResponse", "getResponse", "listInputItems",
+                          "cancelResponse"}
 
 
 def test_reference_server_shapes_match_real_traffic(compared) -> None:

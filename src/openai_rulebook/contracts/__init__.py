@@ -2,5 +2,6 @@
 
 from openai_rulebook.contracts._registry import CHECKS, ContractCheck, Seen, contract, findings
 from openai_rulebook.contracts import _responses  # noqa: F401  - registers the checks
+from openai_rulebook.contracts import _responses_api  # noqa: F401  - the Responses API's checks
 
 __all__ = ["CHECKS", "ContractCheck", "Seen", "contract", "findings"]

@@ -99,7 +99,7 @@ class Response:
             "presence_penalty": request.get("presence_penalty", 0.0),
             "previous_response_id": request.get("previous_response_id"),
             "prompt_cache_key": request.get("prompt_cache_key"),
-            "prompt_cache_retention": "in_memory",
+            "prompt_cache_retention": request.get("prompt_cache_retention"),
             "reasoning": {"context": None, "effort": reasoning.get("effort"), "summary": reasoning.get("summary")},
             "safety_identifier": request.get("safety_identifier"),
             "service_tier": "default",

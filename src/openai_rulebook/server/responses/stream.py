@@ -7,7 +7,7 @@
 whole response. No ``[DONE]``.
 
 Variants (legal liberties, R02.3.1 and the docs' silence on chunking): event types no client knows interleaved,
-the text in one delta instead of one per word, and extra fields in every event.
+the text in one delta instead of one per word, extra fields in every event, and output items open side by side\n(the second announced before the first is done).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ STREAM_EVENTS = "responses.stream_events"
 UNKNOWN_EVENTS = "responses.stream_unknown_events"
 SINGLE_DELTA = "responses.stream_single_delta"
 EVENT_EXTRA_FIELDS = "responses.stream_extra_fields"
+ITEMS_INTERLEAVED = "responses.stream_items_interleaved"
 
 register(
     Fault("responses.stream_repeats_sequence_number", rule=STREAM_EVENTS,
@@ -37,6 +38,8 @@ register_variant(
                                         "(response.rulebook_unknown), numbered like the others (R02.3.1)"),
     Variant(SINGLE_DELTA, description="streamed text comes in one output_text.delta instead of one per word"),
     Variant(EVENT_EXTRA_FIELDS, description="every streamed event carries an extra undocumented field"),
+    Variant(ITEMS_INTERLEAVED, description="in a stream of several output items, the second item is announced "
+                                           "(output_item.added) before the first one's output_item.done"),
 )
 
 _WORDS = re.compile(r"\s*\S+\s*")
@@ -53,40 +56,50 @@ def events(rendered: dict[str, Any], rules: Rules) -> Iterator[str]:
             "incomplete_details": None, "completed_at": None}
     unknown = rules.variants.choose(UNKNOWN_EVENTS, False, True)
     extra = rules.variants.choose(EVENT_EXTRA_FIELDS, False, True)
-    numbered: list[dict[str, Any]] = []
     repeat = rules.behaviour(STREAM_EVENTS, False, True)
-
-    def emit(payload: dict[str, Any], *, repeats: bool = False) -> None:
-        number = len(numbered)
-        if repeats and number:
-            number = numbered[-1]["sequence_number"]
-        numbered.append({**payload, "sequence_number": number})
-        if extra:
-            numbered[-1]["x_rulebook_variant"] = "an undocumented field a client must ignore"
-
-    emit({"type": "response.created", "response": bare})
-    emit({"type": "response.in_progress", "response": bare})
+    strange = {"type": "response.rulebook_unknown", "note": "an event type no client knows"}
+    payloads: list[dict[str, Any]] = [{"type": "response.created", "response": bare},
+                                      {"type": "response.in_progress", "response": bare}]
     if unknown:
-        emit({"type": "response.rulebook_unknown", "note": "an event type no client knows"})
-    for index, item in enumerate(rendered["output"]):
-        if item.get("type") != "message":
-            emit({"type": "response.output_item.added", "item": item, "output_index": index})
-            emit({"type": "response.output_item.done", "item": item, "output_index": index})
-            continue
-        emit({"type": "response.output_item.added", "output_index": index,
-              "item": {**item, "status": "in_progress", "content": []}})
-        for part_index, part in enumerate(item.get("content") or []):
-            where = {"item_id": item["id"], "output_index": index, "content_index": part_index}
-            emit({"type": "response.content_part.added", **where, "part": {**part, "text": ""}})
-            for delta in _deltas(part.get("text", ""), rules):
-                emit({"type": "response.output_text.delta", **where, "delta": delta, "logprobs": []},
-                     repeats=repeat)
-                if unknown:
-                    emit({"type": "response.rulebook_unknown", "note": "an event type no client knows"})
-            emit({"type": "response.output_text.done", **where, "text": part.get("text", ""), "logprobs": []})
-            emit({"type": "response.content_part.done", **where, "part": part})
-        emit({"type": "response.output_item.done", "output_index": index, "item": item})
+        payloads.append(dict(strange))
+    per_item = [_item_events(index, item, rules, strange if unknown else None)
+                for index, item in enumerate(rendered["output"])]
+    # items may be open side by side (the docs number each event by its item): the second item is announced
+    # before the first is done
+    if len(per_item) > 1 and rules.variants.choose(ITEMS_INTERLEAVED, False, True):
+        first_done = per_item[0].pop()
+        per_item[1].insert(1, first_done)
+    for item_events in per_item:
+        payloads.extend(item_events)
     terminal = "response.incomplete" if rendered["status"] == "incomplete" else "response.completed"
-    emit({"type": terminal, "response": rendered})
-    for payload in numbered:
+    payloads.append({"type": terminal, "response": rendered})
+    previous = -1
+    for number, payload in enumerate(payloads):
+        # the fault: a delta repeats the number of the event before it
+        sequence = previous if repeat and payload["type"] == "response.output_text.delta" and previous >= 0 else number
+        previous = sequence
+        payload = {**payload, "sequence_number": sequence}
+        if extra:
+            payload["x_rulebook_variant"] = "an undocumented field a client must ignore"
         yield named_event(payload)
+
+
+def _item_events(index: int, item: dict[str, Any], rules: Rules,
+                 strange: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """One output item's events, from ``output_item.added`` to ``output_item.done`` (always last)."""
+    if item.get("type") != "message":
+        return [{"type": "response.output_item.added", "item": item, "output_index": index},
+                {"type": "response.output_item.done", "item": item, "output_index": index}]
+    found: list[dict[str, Any]] = [{"type": "response.output_item.added", "output_index": index,
+                                    "item": {**item, "status": "in_progress", "content": []}}]
+    for part_index, part in enumerate(item.get("content") or []):
+        where = {"item_id": item["id"], "output_index": index, "content_index": part_index}
+        found.append({"type": "response.content_part.added", **where, "part": {**part, "text": ""}})
+        for delta in _deltas(part.get("text", ""), rules):
+            found.append({"type": "response.output_text.delta", **where, "delta": delta, "logprobs": []})
+            if strange is not None:
+                found.append(dict(strange))
+        found.append({"type": "response.output_text.done", **where, "text": part.get("text", ""), "logprobs": []})
+        found.append({"type": "response.content_part.done", **where, "part": part})
+    found.append({"type": "response.output_item.done", "output_index": index, "item": item})
+    return found
