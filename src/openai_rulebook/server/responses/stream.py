@@ -50,6 +50,12 @@ def _deltas(text: str, rules: Rules) -> list[str]:
     return rules.variants.choose(SINGLE_DELTA, words, [text] if text else [])
 
 
+def _padding(delta: str) -> str:
+    """What the API sends as ``obfuscation``: characters that even out the sizes of delta events (here a fixed
+    pattern, so that streams replay byte for byte)."""
+    return "rulebookpadding"[: max(1, 15 - len(delta))]
+
+
 def events(rendered: dict[str, Any], rules: Rules) -> Iterator[str]:
     """The framed events of the finished response ``rendered`` (its ``output`` and ``usage`` filled)."""
     bare = {**copy.deepcopy(rendered), "status": "in_progress", "output": [], "usage": None,
@@ -96,7 +102,8 @@ def _item_events(index: int, item: dict[str, Any], rules: Rules,
         where = {"item_id": item["id"], "output_index": index, "content_index": part_index}
         found.append({"type": "response.content_part.added", **where, "part": {**part, "text": ""}})
         for delta in _deltas(part.get("text", ""), rules):
-            found.append({"type": "response.output_text.delta", **where, "delta": delta, "logprobs": []})
+            found.append({"type": "response.output_text.delta", **where, "delta": delta, "logprobs": [],
+                          "obfuscation": _padding(delta)})
             if strange is not None:
                 found.append(dict(strange))
         found.append({"type": "response.output_text.done", **where, "text": part.get("text", ""), "logprobs": []})
