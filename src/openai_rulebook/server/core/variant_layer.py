@@ -226,7 +226,7 @@ def _rewrite(variants: Variants, headers: list[tuple[bytes, bytes]], body: bytes
                 changed = True
         for name, how in MALFORMED.items():
             # error envelopes stay whole: the route-not-found answer must stay told apart from an unknown id's
-            if name in variants and "error" not in document:
+            if name in variants and not isinstance(document.get("error"), dict):  # a response's "error": null
                 document = _malformed(document, how)
                 changed = True
         if changed:
