@@ -18,7 +18,7 @@ from openai_rulebook.server.core.errors import APIError
 from openai_rulebook.server.core.faults import Fault, Rules, RulesDep, register
 from openai_rulebook.server.core.pagination import ListRules, list_page
 from openai_rulebook.server.core.sse import stream
-from openai_rulebook.server.core.state import Collection, ServerState, StateDep
+from openai_rulebook.server.core.state import Collection, StateDep
 from openai_rulebook.server.core.variants import Variant, register_variant
 from openai_rulebook.server.metadata.pairs import check_metadata
 from openai_rulebook.server.requests.bodies import json_body
