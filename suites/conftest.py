@@ -204,6 +204,11 @@ def _created(response: httpx.Response, what: str) -> dict[str, Any]:
     return precondition(response, what)
 
 
+#: the cheapest Responses request: the shortest input and the smallest max_output_tokens the API takes
+def response_request(model: str, **fields: Any) -> dict[str, Any]:
+    return {"model": model, "input": "Hi", "max_output_tokens": 16, **fields}
+
+
 @pytest.fixture
 def make_chat_completion(api: ApiClient, model: Callable[..., str]) -> Callable[..., dict[str, Any]]:
     """Create a chat completion as cheap as can be (one short message, a bound of a few tokens); with
@@ -222,7 +227,7 @@ def make_chat_completion(api: ApiClient, model: Callable[..., str]) -> Callable[
 def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wait_processed, make_chat_completion,
                   model):
     """``valid_request(endpoint)``: a valid request for any catalog endpoint of the vector store family, files,
-    uploads, batches, images and audio, creating what it names (deleted when the test ends). A step that fails is a
+    uploads, batches, chat, responses, images and audio, creating what it names (deleted when the test ends). A step that fails is a
     precondition: the test ends inconclusive."""
 
     def store() -> str:
@@ -332,6 +337,15 @@ def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wai
 
             return Prepared(endpoint, at(), files={"file": (f"{NAME_PREFIX}clip.wav", wav_seconds(1.0), "audio/wav")},
                             data={"model": model("transcription")})
+        if key == "POST /v1/responses":
+            return Prepared(endpoint, at(), response_request(model("responses")))
+        if key == "POST /v1/responses/{response_id}/cancel":  # only a background response cancels (R07.1)
+            body = response_request(model("responses"), background=True)
+            return Prepared(endpoint, at(response_id=_created(api.post("/responses", body),
+                                                              "creating a background response")["id"]))
+        if "response_id" in endpoint.placeholders:
+            created = _created(api.post("/responses", response_request(model("responses"))), "creating a response")
+            return Prepared(endpoint, at(response_id=created["id"]))
         raise NotImplementedError(f"valid_request knows no valid request for {endpoint}; add one to suites/conftest.py")
 
     return build

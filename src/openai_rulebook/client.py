@@ -31,6 +31,7 @@ CLEANUP: dict[str, tuple[str, str]] = {
     "upload": ("POST", "/uploads/{id}/cancel"),
     "batch": ("POST", "/batches/{id}/cancel"),
     "chat.completion": ("DELETE", "/chat/completions/{id}"),  # only those created with store: true (see below)
+    "response": ("DELETE", "/responses/{id}"),
 }
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: a fixed multipart boundary: httpx draws a random one per request, and cassettes match requests on their bodies

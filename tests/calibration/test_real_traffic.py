@@ -113,7 +113,9 @@ def test_the_corpus_reaches_the_checks(contract_tallies: dict[str, Tally]) -> No
     fed = {rule_id for rule_id, tally in contract_tallies.items() if tally.checked}
     assert {"errors.envelope", "files.object_type", "batches.object_type", "vector_stores.object_type",
             "vector_store_file_batches.object_type", "vector_store_files.list.cursor_pagination",
-            "files.batch_default_expiry", "images.endpoints_exist", "images.gpt_image_returns_base64"} <= fed
+            "files.batch_default_expiry", "images.endpoints_exist", "images.gpt_image_returns_base64",
+            "responses.endpoints_exist", "responses.status_values",
+            "responses.max_output_tokens_bound", "responses.usage_arithmetic", "responses.output_shapes"} <= fed
 
 
 def test_spec_response_schemas_fail_on_real_traffic_only_where_disputed(spec_tally: Tally, catalog: Catalog) -> None:

@@ -30,7 +30,13 @@ AUTH = {"Authorization": "Bearer sk-rulebook-test"}
 _EPOCH = datetime.min.replace(tzinfo=timezone.utc)
 
 #: differences the reference server keeps on purpose, with the reason
-ALLOWED: dict[tuple[str, int, str], str] = {}
+_NEWER_MEMBERS = ("the corpus's few retrieve and cancel recordings predate members the API added later (billing, "
+                  "completed_at, moderation, tool_usage, ...): its newest creates (2026-08) carry every one, and a "
+                  "response is one object whichever endpoint answers it")
+ALLOWED: dict[tuple[str, int, str], str] = {
+    ("cancelResponse", 200, "members ours sends that real never does"): _NEWER_MEMBERS,
+    ("getResponse", 200, "members ours sends that real never does"): _NEWER_MEMBERS,
+}
 
 
 @dataclass
@@ -114,6 +120,7 @@ def server_exchanges() -> Iterator[tuple[str, str, int, Any]]:
         yield call("GET", f"/v1/batches/{created[3]['id']}")
         yield call("GET", "/v1/batches")
         yield call("GET", "/v1/batches/batch_0123456789abcdef01234567")
+        yield from responses_walk(call)
         yield call("DELETE", f"/v1/files/{text[1]['id']}")
         yield call("DELETE", "/v1/files/file-0123456789abcdef01234567")
         chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Say hi."}]}
@@ -143,6 +150,20 @@ def image_exchanges(call) -> Iterator[tuple[str, str, int, Any]]:
     yield call("POST", "/v1/images/variations", data={"size": "256x256"}, files=[png])
     yield call("POST", "/v1/images/edits", data={"prompt": "a dot", "model": "gpt-image-1"},
                files=[("image", ("a.svg", b"<svg/>", "image/svg+xml"))])
+
+
+def responses_walk(call: Any) -> Iterator[tuple[str, str, int, Any]]:
+    """The Responses API: a plain create (a non-reasoning and a reasoning model), retrieve, input items, a background
+    create and its cancel, an unknown id."""
+    created = call("POST", "/v1/responses", json={"model": "gpt-4o-mini", "input": "Say hi", "store": True})
+    yield created
+    yield call("POST", "/v1/responses", json={"model": "o4-mini", "input": "Say hi", "max_output_tokens": 16})
+    yield call("GET", f"/v1/responses/{created[3]['id']}")
+    yield call("GET", f"/v1/responses/{created[3]['id']}/input_items")
+    background = call("POST", "/v1/responses", json={"model": "gpt-4o-mini", "input": "Say hi", "background": True})
+    yield background
+    yield call("POST", f"/v1/responses/{background[3]['id']}/cancel")
+    yield call("GET", "/v1/responses/resp_0123456789abcdef0123456789abcdef")
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +208,9 @@ def test_the_walk_reaches_the_recorded_operations(compared) -> None:
                           "createVectorStoreFileBatch", "listFilesInVectorStoreBatch", "createBatch",
                           "retrieveBatch", "listBatches", "createChatCompletion", "listChatCompletions",
                           "getChatCompletion", "updateChatCompletion", "getChatCompletionMessages",
-                          "deleteChatCompletion", "createImage", "createImageEdit", "createImageVariation"}
+                          "deleteChatCompletion", "createImage", "createImageEdit", "createImageVariation",
+                          "createResponse", "getResponse", "listInputItems",
+                          "cancelResponse"}
 
 
 def test_reference_server_shapes_match_real_traffic(compared) -> None:

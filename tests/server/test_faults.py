@@ -23,6 +23,8 @@ from openai_rulebook.server import FAULTS, Fault, FrozenClock, ServerState, crea
 from openai_rulebook.server.core.faults import register
 from openai_rulebook.server.files.stored import add_file
 
+from .responses_probes import RESPONSES_PROBES
+
 STORES = "/v1/vector_stores"
 
 
@@ -1041,6 +1043,7 @@ FILE_PROBES: dict[str, Callable[[Server], None]] = {
     "uploads.unknown_id": probe_uploads_unknown_id,
 }
 PROBES.update(FILE_PROBES)
+PROBES.update(RESPONSES_PROBES)
 
 from .test_audio import AUDIO_PROBES  # noqa: E402 - the audio area's probes live with its server tests
 

@@ -10,6 +10,7 @@ from openai_rulebook.server.batches import routes as batches
 from openai_rulebook.server.chat import routes as chat
 from openai_rulebook.server.files import routes as files
 from openai_rulebook.server.images import routes as images
+from openai_rulebook.server.responses import routes as responses
 from openai_rulebook.server.uploads import routes as uploads
 from openai_rulebook.server.vector_store_file_batches import routes as vector_store_file_batches
 from openai_rulebook.server.vector_store_files import routes as vector_store_files
@@ -27,6 +28,7 @@ AREAS = {
     "chat": chat.router,
     "images": images.router,
     "audio": audio.router,
+    "responses": responses.router,
 }
 ROUTERS = tuple(AREAS.values())
 #: routes served outside /v1 and without an API key: the presigned URLs of generated images

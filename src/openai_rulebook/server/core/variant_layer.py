@@ -36,7 +36,7 @@ EXTRA_FIELDS = "responses.extra_fields"
 REAL_NULLS = "responses.real_nulls"
 
 #: the collection the first id of a path names, by the path's first segment under /v1
-_TOP_LEVEL = {"vector_stores", "files", "batches", "uploads"}
+_TOP_LEVEL = {"vector_stores", "files", "batches", "uploads", "responses"}
 #: fields the real API leaves null (files.jsonl, batches.jsonl, vector_stores.jsonl), by object type: "always"
 #: may be null whatever the object's state; "unset" is null instead of absent, empty or blank
 REAL_NULL_FIELDS: dict[str, dict[str, str]] = {
@@ -226,7 +226,7 @@ def _rewrite(variants: Variants, headers: list[tuple[bytes, bytes]], body: bytes
                 changed = True
         for name, how in MALFORMED.items():
             # error envelopes stay whole: the route-not-found answer must stay told apart from an unknown id's
-            if name in variants and "error" not in document:
+            if name in variants and not isinstance(document.get("error"), dict):  # a response's "error": null
                 document = _malformed(document, how)
                 changed = True
         if changed:
