@@ -107,3 +107,43 @@ def test_unmarked_test_with_an_endpoint_argument_is_left_alone(project: pytest.P
             assert endpoint.startswith("GET")
     """)
     project.runpytest().assert_outcomes(passed=1)
+
+
+ENDPOINT_TIER_CATALOG = """\
+rules:
+  - id: demo.endpoints_exist
+    source: openapi
+    statement: Each endpoint answers a valid request; a valid generation costs money.
+    kind: contract
+    tier: paid
+    endpoints: [POST /v1/images/generations]
+  - id: listing.endpoints_exist
+    source: openapi
+    statement: Listing answers a valid request, for free.
+    kind: contract
+    tier: free
+    endpoints: [GET /v1/files]
+  - id: cross.auth
+    source: openapi
+    statement: A free cross-cutting rule whose control is a valid request to each endpoint.
+    kind: enforced
+    tier: free
+    endpoints_of: [demo, listing]
+"""
+
+
+def test_a_cross_cutting_test_needs_the_tier_of_its_endpoints_control(project: pytest.Pytester) -> None:
+    """A free rule's test on an endpoint whose valid request is paid sends a paid control: it runs only with the
+    paid tier, while the same test on a free endpoint runs."""
+    project.makefile(".yaml", rules=ENDPOINT_TIER_CATALOG)
+    write_suite(project, """
+        import pytest
+
+        @pytest.mark.rule("cross.auth")
+        def test_per_endpoint(endpoint):
+            pass
+    """)
+    result = project.runpytest("--tiers", "free,cheap", "-rs")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*tier paid not enabled*"])
+    project.runpytest("--tiers", "free,paid").assert_outcomes(passed=2)

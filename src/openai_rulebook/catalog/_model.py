@@ -80,6 +80,10 @@ class Rule(BaseModel):
         return self.kind in CHECKABLE_KINDS
 
 
+#: the last part of the id of an area's rule that every one of its endpoints answers a valid request
+ENDPOINTS_EXIST = ("endpoints_exist", "endpoint_exists")
+
+
 @dataclass(frozen=True)
 class Catalog:
     """All rules, in file order (a directory: its area files by name), with the file and line each one starts on.
@@ -114,3 +118,12 @@ class Catalog:
 
     def unknown(self, rule_ids: list[str] | tuple[str, ...]) -> list[str]:
         return [rule_id for rule_id in rule_ids if rule_id not in self]
+
+    def endpoint_tier(self, endpoint: str) -> str:
+        """What a valid request to ``endpoint`` costs, as a tier: the tier of its area's ``endpoints_exist`` rule
+        (the rule whose tests send a valid request to each endpoint it lists), ``free`` when none lists it. A
+        cross-cutting test that sends a valid control request to the endpoint needs this tier too."""
+        for rule in self.rules:
+            if rule.id.rsplit(".", 1)[-1] in ENDPOINTS_EXIST and endpoint in rule.endpoints:
+                return rule.tier
+        return "free"

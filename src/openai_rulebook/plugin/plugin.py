@@ -438,7 +438,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if not ids:
             continue
         state.items.append(item)
-        tiers = sorted({catalog[rule_id].tier for rule_id in ids} - state.target.tiers)
+        needed = {catalog[rule_id].tier for rule_id in ids}
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and isinstance(callspec.params.get("endpoint"), Endpoint):
+            # its control is a valid request to that endpoint: a free rule's test on a paid endpoint costs money
+            needed.add(catalog.endpoint_tier(str(callspec.params["endpoint"])))
+        tiers = sorted(needed - state.target.tiers)
         if tiers:
             item.add_marker(pytest.mark.skip(reason=f"tier {', '.join(tiers)} not enabled for --target "
                                                     f"{state.target.name}; pass --tiers to include it"))
