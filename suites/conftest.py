@@ -204,7 +204,7 @@ def _created(response: httpx.Response, what: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wait_processed):
+def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wait_processed, model):
     """``valid_request(endpoint)``: a valid request for any catalog endpoint of the vector store family, files,
     uploads and batches, creating what it names (deleted when the test ends). A step that fails is a precondition:
     the test ends inconclusive."""
@@ -287,6 +287,8 @@ def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wai
                                              "completion_window": "24h"})
         if "batch_id" in endpoint.placeholders:
             return Prepared(endpoint, at(batch_id=batch()))
+        if key == "POST /v1/embeddings":
+            return Prepared(endpoint, at(), {"model": model("embeddings"), "input": "rulebook"})
         raise NotImplementedError(f"valid_request knows no valid request for {endpoint}; add one to suites/conftest.py")
 
     return build

@@ -115,6 +115,11 @@ def server_exchanges() -> Iterator[tuple[str, str, int, Any]]:
         yield call("GET", "/v1/batches/batch_0123456789abcdef01234567")
         yield call("DELETE", f"/v1/files/{text[1]['id']}")
         yield call("DELETE", "/v1/files/file-0123456789abcdef01234567")
+        yield call("POST", "/v1/embeddings", json={"model": "text-embedding-3-small", "input": ["hi", "there"]})
+        yield call("POST", "/v1/embeddings", json={"model": "text-embedding-3-small", "input": "hi",
+                                                   "encoding_format": "base64", "dimensions": 8})
+        yield call("POST", "/v1/embeddings", json={"model": "text-embedding-ada-002", "input": "hi", "dimensions": 8})
+        yield call("POST", "/v1/embeddings", json={"model": "not-a-model", "input": "hi"})
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +162,7 @@ def test_the_walk_reaches_the_recorded_operations(compared) -> None:
     operations = {operation for operation, _, _ in compared}
     assert operations >= {"createFile", "retrieveFile", "listFiles", "deleteFile", "createVectorStore",
                           "createVectorStoreFileBatch", "listFilesInVectorStoreBatch", "createBatch",
-                          "retrieveBatch", "listBatches"}
+                          "retrieveBatch", "listBatches", "createEmbedding"}
 
 
 def test_reference_server_shapes_match_real_traffic(compared) -> None:

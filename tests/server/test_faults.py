@@ -1043,6 +1043,87 @@ FILE_PROBES: dict[str, Callable[[Server], None]] = {
 PROBES.update(FILE_PROBES)
 
 
+# -- embeddings -------------------------------------------------------------------------------------------------------
+EMBEDDINGS = "/v1/embeddings"
+
+
+def embed(server: Server, input_: Any, model: str = "text-embedding-3-small", **extra: Any) -> httpx.Response:
+    return server.api.post(EMBEDDINGS, json={"model": model, "input": input_, **extra})
+
+
+def probe_embeddings_endpoints(server: Server):
+    assert [item["index"] for item in accepted(embed(server, ["a", "b"]))["data"]] == [0, 1]
+
+
+def probe_embeddings_usage(server: Server):
+    usage = accepted(embed(server, "a"))["usage"]
+    assert usage["prompt_tokens"] == usage["total_tokens"], usage
+
+
+def probe_embeddings_encoding(server: Server):
+    import base64
+
+    encoded = accepted(embed(server, "a", encoding_format="base64"))["data"][0]["embedding"]
+    assert len(base64.b64decode(encoded)) == 4 * 1536
+
+
+def probe_embeddings_token_limit(server: Server):
+    accepted(embed(server, [[1] * 8192], dimensions=1))
+    refused(embed(server, [[1] * 8193], dimensions=1))
+
+
+def probe_embeddings_array_length(server: Server):
+    accepted(embed(server, ["a"] * 2048, dimensions=1))
+    refused(embed(server, ["a"] * 2049, dimensions=1))
+
+
+@functools.cache
+def total_tokens_body(tokens: int) -> bytes:
+    """A request of ``tokens`` tokens in token arrays of 8,192 at most, encoded once (1.5 MB of JSON)."""
+    full, rest = divmod(tokens, 8192)
+    return json.dumps({"model": "text-embedding-3-small", "input": [[1] * 8192] * full + [[1] * rest],
+                       "dimensions": 1}).encode()
+
+
+def probe_embeddings_total(server: Server):
+    headers = {"Content-Type": "application/json"}
+    accepted(server.api.post(EMBEDDINGS, content=total_tokens_body(300_000), headers=headers))
+    refused(server.api.post(EMBEDDINGS, content=total_tokens_body(300_001), headers=headers))
+
+
+def probe_embeddings_not_empty(server: Server):
+    refused(embed(server, ""))
+    refused(embed(server, ["a", ""]))
+
+
+def probe_embeddings_dimensions_support(server: Server):
+    accepted(embed(server, "a", dimensions=4))
+    refused(embed(server, "a", model="text-embedding-ada-002", dimensions=4))
+
+
+def probe_embeddings_shortens(server: Server):
+    assert len(accepted(embed(server, "a", dimensions=2))["data"][0]["embedding"]) == 2
+
+
+def probe_embeddings_dimensions_min(server: Server):
+    accepted(embed(server, "a", dimensions=1))
+    refused(embed(server, "a", dimensions=0))
+
+
+PROBES.update({
+    "embeddings.endpoints_exist": probe_embeddings_endpoints,
+    "embeddings.usage": probe_embeddings_usage,
+    "embeddings.encoding_format": probe_embeddings_encoding,
+    "embeddings.input_token_limit": probe_embeddings_token_limit,
+    "embeddings.input_array_length": probe_embeddings_array_length,
+    "embeddings.total_token_limit": probe_embeddings_total,
+    "embeddings.input_not_empty": probe_embeddings_not_empty,
+    "embeddings.dimensions_model_support": probe_embeddings_dimensions_support,
+    "embeddings.dimensions_shortens": probe_embeddings_shortens,
+    "embeddings.dimensions_min": probe_embeddings_dimensions_min,
+})
+
+
 @pytest.fixture
 def server_with(client_for) -> Callable[..., Server]:
     def make(*faults: str) -> Server:

@@ -6,6 +6,7 @@ mounts under ``/v1``. What every area uses lives in ``server.core``; the cross-c
 from __future__ import annotations
 
 from openai_rulebook.server.batches import routes as batches
+from openai_rulebook.server.embeddings import routes as embeddings
 from openai_rulebook.server.files import routes as files
 from openai_rulebook.server.uploads import routes as uploads
 from openai_rulebook.server.vector_store_file_batches import routes as vector_store_file_batches
@@ -21,6 +22,7 @@ AREAS = {
     "vector_stores.search": vector_stores_search.router,
     "files": files.router,
     "uploads": uploads.router,
+    "embeddings": embeddings.router,
 }
 ROUTERS = tuple(AREAS.values())
 
