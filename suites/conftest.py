@@ -289,6 +289,8 @@ def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wai
             return Prepared(endpoint, at(batch_id=batch()))
         if key == "POST /v1/embeddings":
             return Prepared(endpoint, at(), {"model": model("embeddings"), "input": "rulebook"})
+        if key == "POST /v1/completions":
+            return Prepared(endpoint, at(), {"model": model("completions"), "prompt": "rulebook", "max_tokens": 1})
         raise NotImplementedError(f"valid_request knows no valid request for {endpoint}; add one to suites/conftest.py")
 
     return build

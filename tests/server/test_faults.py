@@ -1124,6 +1124,83 @@ PROBES.update({
 })
 
 
+# -- legacy completions --------------------------------------------------------------------------------------------
+COMPLETIONS = "/v1/completions"
+
+
+def complete(server: Server, **body: Any) -> httpx.Response:
+    payload = {"model": "gpt-3.5-turbo-instruct", "prompt": "Say hi", "max_tokens": 1, **body}
+    return server.api.post(COMPLETIONS, json={key: value for key, value in payload.items() if value is not None})
+
+
+def probe_completions_required(server: Server):
+    refused(complete(server, prompt=None), param="prompt")
+    refused(complete(server, model=None), param="model")
+
+
+def probe_completions_best_of(server: Server):
+    accepted(complete(server, best_of=2, n=2))
+    refused(complete(server, best_of=1, n=2), param="best_of")
+    refused(complete(server, best_of=2, stream=True), param="best_of")
+
+
+def probe_completions_logprobs(server: Server):
+    accepted(complete(server, logprobs=5))
+    refused(complete(server, logprobs=6), param="logprobs")
+
+
+def probe_completions_context(server: Server):
+    accepted(complete(server, prompt="Say hi", max_tokens=4094))  # 2 prompt tokens: 4,096 in all
+    refused(complete(server, prompt="Say hi", max_tokens=4095), param="max_tokens")
+
+
+def probe_completions_stream(server: Server):
+    response = complete(server, stream=True)
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.text.endswith("data: [DONE]\n\n"), response.text[-80:]
+
+
+def probe_completions_suffix(server: Server):
+    accepted(complete(server, suffix="x"))
+    refused(complete(server, model="davinci-002", suffix="x"), param="suffix")
+
+
+def probe_completions_object(server: Server):
+    assert accepted(complete(server))["object"] == "text_completion"
+
+
+def probe_completions_usage(server: Server):
+    usage = accepted(complete(server))["usage"]
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"], usage
+
+
+def probe_completions_finish(server: Server):
+    assert accepted(complete(server))["choices"][0]["finish_reason"] == "length"
+
+
+def probe_completions_n(server: Server):
+    assert len(accepted(complete(server, n=2))["choices"]) == 2
+
+
+def probe_completions_echo(server: Server):
+    assert accepted(complete(server, echo=True))["choices"][0]["text"].startswith("Say hi")
+
+
+PROBES.update({
+    "completions.required_fields": probe_completions_required,
+    "completions.best_of": probe_completions_best_of,
+    "completions.logprobs_max": probe_completions_logprobs,
+    "completions.context_length": probe_completions_context,
+    "completions.stream_sse": probe_completions_stream,
+    "completions.suffix_model": probe_completions_suffix,
+    "completions.object_type": probe_completions_object,
+    "completions.usage": probe_completions_usage,
+    "completions.finish_reason": probe_completions_finish,
+    "completions.n_choices": probe_completions_n,
+    "completions.echo": probe_completions_echo,
+})
+
+
 @pytest.fixture
 def server_with(client_for) -> Callable[..., Server]:
     def make(*faults: str) -> Server:

@@ -6,6 +6,7 @@ mounts under ``/v1``. What every area uses lives in ``server.core``; the cross-c
 from __future__ import annotations
 
 from openai_rulebook.server.batches import routes as batches
+from openai_rulebook.server.completions import routes as completions
 from openai_rulebook.server.embeddings import routes as embeddings
 from openai_rulebook.server.files import routes as files
 from openai_rulebook.server.uploads import routes as uploads
@@ -23,6 +24,7 @@ AREAS = {
     "files": files.router,
     "uploads": uploads.router,
     "embeddings": embeddings.router,
+    "completions": completions.router,
 }
 ROUTERS = tuple(AREAS.values())
 
