@@ -129,6 +129,15 @@ def server_exchanges() -> Iterator[tuple[str, str, int, Any]]:
         yield call("POST", "/v1/completions", json={"model": "gpt-3.5-turbo", "prompt": "Say hi"})
         yield call("POST", "/v1/completions", json={"model": "babbage-002-wrong", "prompt": "Say hi"})
         yield call("POST", "/v1/completions", json={"model": "text-embedding-3-small", "prompt": "Say hi"})
+        yield call("POST", "/v1/moderations", json={"model": "omni-moderation-latest", "input": "I will kill"})
+        yield call("POST", "/v1/moderations", json={"model": "omni-moderation-latest", "input": [
+            {"type": "text", "text": "hi"}, {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]})
+        models = call("GET", "/v1/models")
+        yield models
+        yield call("GET", "/v1/models/gpt-4o-mini")
+        tuned = next(item["id"] for item in models[3]["data"] if item["id"].startswith("ft:"))
+        yield call("DELETE", f"/v1/models/{tuned}")
+        yield call("DELETE", "/v1/models/fake_id")
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +181,7 @@ def test_the_walk_reaches_the_recorded_operations(compared) -> None:
     assert operations >= {"createFile", "retrieveFile", "listFiles", "deleteFile", "createVectorStore",
                           "createVectorStoreFileBatch", "listFilesInVectorStoreBatch", "createBatch",
                           "retrieveBatch", "listBatches", "createEmbedding",
-                          "createCompletion"}
+                          "createCompletion", "createModeration", "listModels", "retrieveModel", "deleteModel"}
 
 
 def test_reference_server_shapes_match_real_traffic(compared) -> None:

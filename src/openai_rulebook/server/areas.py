@@ -9,6 +9,8 @@ from openai_rulebook.server.batches import routes as batches
 from openai_rulebook.server.completions import routes as completions
 from openai_rulebook.server.embeddings import routes as embeddings
 from openai_rulebook.server.files import routes as files
+from openai_rulebook.server.models import routes as models
+from openai_rulebook.server.moderations import routes as moderations
 from openai_rulebook.server.uploads import routes as uploads
 from openai_rulebook.server.vector_store_file_batches import routes as vector_store_file_batches
 from openai_rulebook.server.vector_store_files import routes as vector_store_files
@@ -25,6 +27,8 @@ AREAS = {
     "uploads": uploads.router,
     "embeddings": embeddings.router,
     "completions": completions.router,
+    "moderations": moderations.router,
+    "models": models.router,
 }
 ROUTERS = tuple(AREAS.values())
 

@@ -199,7 +199,8 @@ async def create_completion(
     completion_id = state.ids.next("cmpl").replace("_", "-", 1)
     created = state.clock.now()
     model_name = rules.variants.choose(SNAPSHOT_NAME, body.model, f"{body.model}:20230824-v2")
-    object_type = rules.behaviour(OBJECT_TYPE, "text_completion", "completion")
+    # the fault is the JSON object's: stream chunks keep their type (completions.stream_sse judges those)
+    object_type = "text_completion" if stream else rules.behaviour(OBJECT_TYPE, "text_completion", "completion")
     completion_tokens = sum(choice.generation.completion_tokens for choice in choices)
     total = prompt_tokens + completion_tokens
     usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
