@@ -166,6 +166,9 @@ def _parser() -> argparse.ArgumentParser:
     from openai_rulebook.reporting import command as report_command
 
     report_command.add_parser(commands, _Parser)
+    from openai_rulebook.contracts import client_command
+
+    client_command.add_parser(commands)
     return parser
 
 
@@ -513,8 +516,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_client_check(args: argparse.Namespace) -> int:
+    from openai_rulebook.contracts.client_command import run
+
+    return run(args)
+
+
 COMMANDS = {"run": cmd_run, "mutants": cmd_mutants, "serve": cmd_serve, "catalog": cmd_catalog,
-            "drift": cmd_drift, "gate": cmd_gate, "report": cmd_report}
+            "drift": cmd_drift, "gate": cmd_gate, "report": cmd_report, "client-check": cmd_client_check}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1250,7 +1250,12 @@ def probe_models_delete_owner(server: Server):
     refused(server.api.delete("/v1/models/gpt-4o-mini"), 403)
 
 
+def probe_request_ids(server: Server):
+    assert server.api.get(STORES).headers.get("x-request-id", "").startswith("req_")
+
+
 PROBES.update({
+    "client.request_id_recorded": probe_request_ids,
     "moderations.endpoints_exist": probe_moderations_endpoints,
     "moderations.input_shapes": probe_moderations_inputs,
     "moderations.result_shape": probe_moderations_results,
