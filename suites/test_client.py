@@ -112,3 +112,9 @@ def test_transcription_language_code(api, rule, endpoint, valid_request):
 def test_hyperparameters_under_method(api, rule, endpoint, valid_request):
     send_valid(api, valid_request, endpoint)
     judge_own_exchanges(api, rule, str(endpoint))
+
+
+@pytest.mark.rule("fine_tuning.no_functions_in_training_data")
+def test_training_uploads_use_tools(api, rule, endpoint, valid_request):
+    send_valid(api, valid_request, endpoint)
+    judge_own_exchanges(api, rule, str(endpoint))

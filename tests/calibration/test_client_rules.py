@@ -36,6 +36,17 @@ def test_every_check_is_for_a_client_rule(catalog: Catalog) -> None:
         assert catalog[rule_id].kind == "client", rule_id
 
 
+def test_training_data_with_functions_is_found(catalog: Catalog) -> None:
+    """The corpus keeps no file content, so this check is shown on a harness-style multipart body."""
+    body = ('--b\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nfine-tune\r\n--b\r\n'
+            'Content-Disposition: form-data; name="file"; filename="t.jsonl"\r\n\r\n'
+            '{"messages": [], "functions": [{"name": "f"}]}\n\r\n--b--\r\n')
+    sent = Sent("POST", "/v1/files", "POST /v1/files", {}, None, 200, {"x-request-id": "req_1"}, raw_body=body)
+    assert dict(client_findings(catalog, sent))["fine_tuning.no_functions_in_training_data"] is not None
+    clean = Sent("POST", "/v1/files", "POST /v1/files", {}, None, 200, {}, raw_body=body.replace("functions", "tools"))
+    assert dict(client_findings(catalog, clean))["fine_tuning.no_functions_in_training_data"] is None
+
+
 def test_the_corpus_feeds_every_check(tally: Tally) -> None:
     assert set(CLIENT_CHECKS) <= {rule_id for rule_id, checked, _, _ in tally.table() if checked}
 

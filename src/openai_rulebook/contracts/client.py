@@ -42,6 +42,8 @@ class Sent:
     status: int
     response_headers: Mapping[str, str]  #: lower-case names, as recorded
     where: str = ""  #: how a report names the exchange (a corpus cite, a cassette path and index)
+    #: the request body as sent, when it was kept as text (a multipart upload's file content); None otherwise
+    raw_body: str | None = None
 
 
 Check = Callable[[Rule, Sent], None]
@@ -176,6 +178,32 @@ def transcription_language(rule: Rule, sent: Sent) -> None:
     expect(rule.id, ok, expected="an ISO-639-1 language code (two lower-case letters)", actual=value)
 
 
+_PURPOSE = re.compile(r'name="purpose"\r?\n\r?\n([^\r\n]*)')
+
+
+@client_check("fine_tuning.no_functions_in_training_data")
+def training_data_tools(rule: Rule, sent: Sent) -> None:
+    """A fine-tune upload whose content was kept (as text, multipart): no JSON line carries ``functions``.
+
+    Recordings that keep only the file's size (the corpus) say nothing, and pass."""
+    text = sent.raw_body or ""
+    purpose = _form_field(sent, "purpose") or (match.group(1) if (match := _PURPOSE.search(text)) else None)
+    if purpose != "fine-tune":
+        return
+    param = str(rule.params["param"])
+    for number, row in enumerate(text.splitlines(), 1):
+        row = row.strip()
+        if not row.startswith("{"):
+            continue
+        try:
+            example = json.loads(row)
+        except ValueError:
+            continue
+        expect(rule.id, not (isinstance(example, dict) and param in example),
+               expected=f"training examples with {rule.params['replacement']!r}, not {param!r}",
+               actual=f"line {number} of the upload has {param!r}")
+
+
 # -- where exchanges come from --------------------------------------------------------------------------------------
 def from_corpus(line: Any, endpoint: str | None) -> Sent:
     """A real-traffic corpus line (``traffic.Exchange``)."""
@@ -194,7 +222,8 @@ def _parsed(text: str) -> Any:
 def from_evidence(exchange: Any, endpoint: str | None, where: str = "") -> Sent:
     """One of the harness's own exchanges (``client.Exchange``, as kept for evidence)."""
     return Sent(exchange.method, exchange.path, endpoint, dict(exchange.request_headers),
-                _parsed(exchange.request_body), exchange.status, dict(exchange.response_headers), where=where)
+                _parsed(exchange.request_body), exchange.status, dict(exchange.response_headers), where=where,
+                raw_body=exchange.request_body)
 
 
 def _headers(raw: Any) -> dict[str, str]:
@@ -219,7 +248,7 @@ def _cassette(path: Path) -> Iterator[tuple[Any, ...]]:
         status = response.get("status") or {}
         yield (str(request.get("method", "GET")).upper(), url.path, _parsed(body) if isinstance(body, str) else None,
                _headers(request.get("headers")), int(status.get("code", 0)) if isinstance(status, Mapping) else 0,
-               _headers(response.get("headers")), f"{path} #{index}")
+               _headers(response.get("headers")), f"{path} #{index}", body if isinstance(body, str) else None)
 
 
 def _jsonl(path: Path) -> Iterator[tuple[Any, ...]]:
@@ -231,7 +260,7 @@ def _jsonl(path: Path) -> Iterator[tuple[Any, ...]]:
             where = f"{raw['source']} seq {raw['seq']}" if "source" in raw else f"{path}:{number}"
             yield (str(raw["method"]).upper(), str(raw["path"]).split("?", 1)[0], raw.get("request_body"),
                    {k.lower(): v for k, v in (raw.get("request_headers") or {}).items()}, int(raw["status"]),
-                   {k.lower(): v for k, v in (raw.get("response_headers") or {}).items()}, where)
+                   {k.lower(): v for k, v in (raw.get("response_headers") or {}).items()}, where, None)
 
 
 def read_recordings(paths: Iterable[Path], match: Callable[[str, str], str | None]) -> Iterator[Sent]:
@@ -247,10 +276,11 @@ def read_recordings(paths: Iterable[Path], match: Callable[[str, str], str | Non
             raise UsageError(f"{path}: no such file or directory")
     for file in files:
         rows = _jsonl(file) if file.suffix == ".jsonl" else _cassette(file)
-        for method, path, body, request_headers, status, response_headers, where in rows:
+        for method, path, body, request_headers, status, response_headers, where, raw in rows:
             if not path.startswith("/v1/"):
                 continue  # another host's or the harness's own bookkeeping
-            yield Sent(method, path, match(method, path), request_headers, body, status, response_headers, where)
+            yield Sent(method, path, match(method, path), request_headers, body, status, response_headers, where,
+                       raw)
 
 
 @dataclass
