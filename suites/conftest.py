@@ -225,7 +225,7 @@ def make_chat_completion(api: ApiClient, model: Callable[..., str]) -> Callable[
 
 @pytest.fixture
 def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wait_processed, make_chat_completion,
-                  model):
+                  model, rulebook_target):
     """``valid_request(endpoint)``: a valid request for any catalog endpoint of the vector store family, files,
     uploads, batches, chat, responses, images and audio, creating what it names (deleted when the test ends). A step that fails is a
     precondition: the test ends inconclusive."""
@@ -271,6 +271,15 @@ def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wai
             fields["prompt"] = "a blue dot"
         return Prepared(endpoint, endpoint.path(), files=[("image", ("rulebook.png", image(256, 256), "image/png"))],
                         data=fields)
+
+    def fine_tuned_model() -> str:
+        """An owned fine-tuned model to delete: the control of a DELETE /v1/models/{model} (destructive)."""
+        data = _created(api.get("/models"), "listing the models").get("data") or []
+        owned = [item.get("id") for item in data if isinstance(item, dict) and str(item.get("id")).startswith("ft:")
+                 and item.get("owned_by") not in ("system", "openai", "openai-internal")]
+        if not owned:
+            raise Inconclusive("precondition failed: no fine-tuned model of this organization to delete")
+        return owned[0]
 
     def build(endpoint: Endpoint) -> Prepared:
         key = str(endpoint)
@@ -346,6 +355,21 @@ def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wai
         if "response_id" in endpoint.placeholders:
             created = _created(api.post("/responses", response_request(model("responses"))), "creating a response")
             return Prepared(endpoint, at(response_id=created["id"]))
+        if key == "POST /v1/embeddings":
+            return Prepared(endpoint, at(), {"model": model("embeddings"), "input": "rulebook"})
+        if key == "POST /v1/completions":
+            return Prepared(endpoint, at(), {"model": model("completions"), "prompt": "rulebook", "max_tokens": 1})
+        if key == "POST /v1/moderations":
+            return Prepared(endpoint, at(), {"model": model("moderation"), "input": "rulebook"})
+        if key == "GET /v1/models":
+            return Prepared(endpoint, at())
+        if key == "GET /v1/models/{model}":
+            return Prepared(endpoint, at(model=model("chat")))
+        if key == "DELETE /v1/models/{model}":
+            # a valid delete deletes a fine-tuned model: only where destructive requests are allowed
+            if "destructive" not in rulebook_target.tiers:
+                pytest.skip(f"{endpoint}: a valid request deletes a fine-tuned model (tier destructive not enabled)")
+            return Prepared(endpoint, at(model=fine_tuned_model()))
         raise NotImplementedError(f"valid_request knows no valid request for {endpoint}; add one to suites/conftest.py")
 
     return build

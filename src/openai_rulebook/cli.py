@@ -170,6 +170,9 @@ def _parser() -> argparse.ArgumentParser:
     from openai_rulebook import plan
 
     plan.add_parser(commands)
+    from openai_rulebook.contracts import client_command
+
+    client_command.add_parser(commands)
     return parser
 
 
@@ -523,8 +526,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_client_check(args: argparse.Namespace) -> int:
+    from openai_rulebook.contracts.client_command import run
+
+    return run(args)
+
+
 COMMANDS = {"plan": cmd_plan, "run": cmd_run, "mutants": cmd_mutants, "serve": cmd_serve, "catalog": cmd_catalog,
-            "drift": cmd_drift, "gate": cmd_gate, "report": cmd_report}
+            "drift": cmd_drift, "gate": cmd_gate, "report": cmd_report, "client-check": cmd_client_check}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,8 +8,12 @@ from __future__ import annotations
 from openai_rulebook.server.audio import routes as audio
 from openai_rulebook.server.batches import routes as batches
 from openai_rulebook.server.chat import routes as chat
+from openai_rulebook.server.completions import routes as completions
+from openai_rulebook.server.embeddings import routes as embeddings
 from openai_rulebook.server.files import routes as files
 from openai_rulebook.server.images import routes as images
+from openai_rulebook.server.models import routes as models
+from openai_rulebook.server.moderations import routes as moderations
 from openai_rulebook.server.responses import routes as responses
 from openai_rulebook.server.uploads import routes as uploads
 from openai_rulebook.server.vector_store_file_batches import routes as vector_store_file_batches
@@ -29,6 +33,10 @@ AREAS = {
     "images": images.router,
     "audio": audio.router,
     "responses": responses.router,
+    "embeddings": embeddings.router,
+    "completions": completions.router,
+    "moderations": moderations.router,
+    "models": models.router,
 }
 ROUTERS = tuple(AREAS.values())
 #: routes served outside /v1 and without an API key: the presigned URLs of generated images

@@ -51,6 +51,8 @@ class Exchange:
     status: int
     response_headers: dict[str, str]
     response_body: Any
+    #: the request headers the corpus keeps (``content-type``, ``openai-beta``), for the client rules
+    request_headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def cite(self) -> str:
@@ -97,6 +99,7 @@ def parse_line(family: str, text: str) -> Exchange:
         status=raw["status"],
         response_headers=raw.get("response_headers") or {},
         response_body=raw.get("response_body"),
+        request_headers=raw.get("request_headers") or {},
     )
 
 

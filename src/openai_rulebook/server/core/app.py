@@ -10,6 +10,7 @@ from openai_rulebook.server.auth.keys import require_api_key
 from openai_rulebook.server.core.clock import Clock, make_clock
 from openai_rulebook.server.errors.envelope import install_handlers
 from openai_rulebook.server.areas import PUBLIC_ROUTERS, ROUTERS
+from openai_rulebook.server.core.request_ids import RequestIds
 from openai_rulebook.server.core.state import ServerState
 from openai_rulebook.server.core.variant_layer import VariantLayer
 
@@ -31,6 +32,7 @@ def create_app(faults: Iterable[str] = (), clock: Clock | None = None, seed: int
     )
     app.state.rulebook = state
     install_handlers(app)
+    app.add_middleware(RequestIds)  # inside the variant layer: it counts the request the id is drawn from
     app.add_middleware(VariantLayer)
     for router in ROUTERS:
         app.include_router(router, prefix="/v1", dependencies=[Depends(require_api_key)])

@@ -1,0 +1,1 @@
+"""The reference server's moderations area: its routes, the deterministic classifier and faults."""
