@@ -115,7 +115,7 @@ def test_the_corpus_reaches_the_checks(contract_tallies: dict[str, Tally]) -> No
             "vector_store_file_batches.object_type", "vector_store_files.list.cursor_pagination",
             "files.batch_default_expiry", "images.endpoints_exist", "images.gpt_image_returns_base64",
             "responses.endpoints_exist", "responses.status_values",
-            "responses.max_output_tokens_bound", "responses.usage_arithmetic", "responses.output_shapes"},
+            "responses.max_output_tokens_bound", "responses.usage_arithmetic", "responses.output_shapes",
             "embeddings.endpoints_exist", "embeddings.usage",
             "embeddings.encoding_format", "embeddings.dimensions_shortens", "completions.object_type",
             "completions.usage", "completions.finish_reason", "completions.n_choices", "moderations.endpoints_exist",
