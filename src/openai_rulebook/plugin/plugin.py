@@ -281,7 +281,7 @@ class RulebookState:
     def sections(self, rule: Rule) -> list[str]:
         """The rulebook sections a rule's seeds come from ("OpenAPI spec" for spec-only rules), for report labels."""
         if not rule.seeds:
-            return ["OpenAPI spec"]
+            return ["SDK documentation" if rule.source == "sdk" else "OpenAPI spec"]
         if self._seeds is None:
             try:
                 self._seeds = load_seeds(self.catalog.seeds_file) if self.catalog and self.catalog.seeds_file else {}
@@ -563,6 +563,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
     reason = unsupported_reason(_endpoints_needed(state, item), state.probed())
     if reason:
+        if state.target.recording:  # the replay's probe says the same before the test sends anything
+            recording.write_empty_cassette(_cassette_path(state, item))
         raise Unsupported(reason)
     if not item.config.pluginmanager.hasplugin("allure_pytest"):
         return

@@ -11,6 +11,7 @@ from openai_rulebook.server.core.clock import Clock, make_clock
 from openai_rulebook.server.errors.envelope import install_handlers
 from openai_rulebook.server.areas import ROUTERS
 from openai_rulebook.server.core.state import ServerState
+from openai_rulebook.server.core.request_ids import RequestIdLayer
 from openai_rulebook.server.core.variant_layer import VariantLayer
 
 
@@ -32,6 +33,7 @@ def create_app(faults: Iterable[str] = (), clock: Clock | None = None, seed: int
     app.state.rulebook = state
     install_handlers(app)
     app.add_middleware(VariantLayer)
+    app.add_middleware(RequestIdLayer)  # outermost: every answer, errors and variants' included, gets its id
     for router in ROUTERS:
         app.include_router(router, prefix="/v1", dependencies=[Depends(require_api_key)])
     return app
