@@ -45,11 +45,25 @@ def replay_recorded_nothing(request: pytest.FixtureRequest) -> bool:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """What the raw client treats as inconclusive is inconclusive through the SDK too: no answer at all, or a 429 or
-    5xx from the target that the test did not script (SDK tests send with ``max_retries=0``)."""
+    """What the raw client treats as unsupported or inconclusive is so through the SDK too: a route the target does
+    not serve (whatever the test made of the SDK's NotFoundError), no answer at all, or a 429 or 5xx from the target
+    that the test did not script (SDK tests send with ``max_retries=0``)."""
+    from openai_rulebook.errors import Inconclusive, Unsupported
+
+    clients = getattr(item, "funcargs", {}).get("sdk")
+
+    def unsupported() -> Unsupported | None:
+        if isinstance(clients, SdkClients) and clients.not_served:
+            return Unsupported(f"{clients.not_served[0]} is not served by the target (it answered as it answers a "
+                               "URL that exists nowhere)")
+        return None
+
     try:
-        return (yield)
+        result = yield
     except Exception as exc:
+        missing = unsupported()
+        if missing is not None:
+            raise missing from exc
         if type(exc).__module__.split(".")[0] != "openai":
             raise
         response = getattr(exc, "response", None)
@@ -57,7 +71,9 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         scripted = response is not None and response.extensions.get("rulebook.scripted")
         if type(exc).__name__ in ("APIConnectionError", "APITimeoutError") or (
                 status is not None and (status == 429 or status >= 500) and not scripted):
-            from openai_rulebook.errors import Inconclusive
-
             raise Inconclusive(f"the SDK got no usable answer from the target: {type(exc).__name__}: {exc}") from exc
         raise
+    missing = unsupported()
+    if missing is not None:
+        raise missing
+    return result

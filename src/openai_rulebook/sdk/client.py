@@ -88,6 +88,9 @@ class SdkClients:
     exchanges: list[tuple[Any, Any]] = field(default_factory=list)
     #: what went wrong inside an event hook (a harness bug): raised when the test ends, never through the SDK
     hook_errors: list[BaseException] = field(default_factory=list)
+    #: endpoints that answered like a URL that exists nowhere: the test ends unsupported (the raw client raises
+    #: ``Unsupported`` at the request; through the SDK that would surface as a NotFoundError)
+    not_served: list[str] = field(default_factory=list)
     _clients: list[Any] = field(default_factory=list)
 
     def make(self, *, api_key: Any = FROM_TARGET, organization: Any = FROM_TARGET, project: Any = FROM_TARGET,
@@ -141,6 +144,12 @@ class SdkClients:
             self.exchanges.append((response.request, response))
             if not response.extensions.get(SCRIPTED):
                 self.api.record_exchange(response.request, response)
+                check = self.api.route_check
+                if check is not None and check.not_served(response):
+                    request = response.request
+                    endpoint = self.api.endpoint_of(request) or f"{request.method} {request.url.path}"
+                    self.not_served.append(endpoint)
+                    self.api.not_served.setdefault(endpoint, self.api.exchanges[-1].summary())
         except Exception as exc:  # noqa: BLE001 - kept, and raised as a harness error when the test ends
             self.hook_errors.append(exc)
 

@@ -10,8 +10,8 @@ environment is ready in the time of one download. ``current`` names the ``openai
 Every version runs the same suite (``suites/sdk``) on the same target (the reference server by default, a URL,
 live, or a cassette set), writing ``<report dir>/<version>/compliance.json``; the matrix reads the verdicts of the
 rules the suite's tests name and writes ``sdk-matrix.json``: per rule, the verdict per version, and for each step
-from one version to the next (in the order given), the rules it breaks (passed before, fail or error after) and
-fixes.
+from one version to the next (in the order given), the rules it breaks (passed before; fail, error or
+inconclusive after) and fixes.
 """
 
 from __future__ import annotations
@@ -37,8 +37,9 @@ CURRENT = "current"
 VERSION = re.compile(r"^\d+(\.\d+){0,3}([a-z]+\d*)?(\.post\d+)?$")
 MARKER = "rulebook-sdk-env.json"
 PARENT_PTH = "_rulebook_parent.pth"
-#: verdicts that count as "works in this version", and those that count as "broken in this version"
-GOOD, BROKEN = frozenset({"pass"}), frozenset({"fail", "error"})
+#: verdicts that count as "works in this version", and those that count as "broken in this version": on the same
+#: target, a rule that passed and now cannot be judged (inconclusive: a request the new SDK builds is refused) broke
+GOOD, BROKEN = frozenset({"pass"}), frozenset({"fail", "error", "inconclusive"})
 
 
 class InstallError(RulebookError):
