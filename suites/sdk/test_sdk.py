@@ -259,12 +259,14 @@ def _error_class(rule: Rule, status: int) -> Any:
 
 
 def _check_error(rule: Rule, exc: Any, status: int, envelope: Any) -> None:
+    """The class and status of ``exc``; its ``body`` too when the answer had an error envelope (``envelope``)."""
     wanted = _error_class(rule, status)
     expect(rule.id, type(exc) is wanted and isinstance(exc, openai.APIStatusError),
            expected=f"{wanted.__name__} for a {status} answer", actual=f"{type(exc).__name__}")
     expect(rule.id, exc.status_code == status, expected=f"status_code {status}", actual=exc.status_code)
-    expect(rule.id, exc.body == envelope, expected=f"body == the answer's error object {envelope!r}",
-           actual=exc.body)
+    if envelope is not None:
+        expect(rule.id, exc.body == envelope, expected=f"body == the answer's error object {envelope!r}",
+               actual=exc.body)
 
 
 @pytest.mark.rule("sdk.error_classes")
@@ -276,14 +278,15 @@ def test_error_class_of_the_targets_refusals(sdk: SdkClients, rule: Rule) -> Non
         try:
             call()
         except openai.APIStatusError as exc:
-            envelope = body_of(exc.response).get("error")
-            if not isinstance(envelope, dict):  # no error envelope: errors.envelope's business, nothing to judge here
-                continue
-            _check_error(rule, exc, exc.response.status_code, dict(envelope))
+            try:
+                envelope = json.loads(exc.response.text).get("error")
+            except (ValueError, AttributeError):
+                envelope = None
+            # no error envelope: errors.envelope's business; the class still follows the status
+            _check_error(rule, exc, exc.response.status_code, dict(envelope) if isinstance(envelope, dict) else None)
             judged += 1
     if not judged:
-        raise Inconclusive("precondition failed: the target refused neither an unknown id nor limit=0 with an error "
-                           "envelope")
+        raise Inconclusive("precondition failed: the target refused neither an unknown id nor limit=0")
 
 
 @pytest.mark.rule("sdk.error_classes")
