@@ -60,7 +60,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
     try:
         result = yield
-    except Exception as exc:
+    except (Exception, pytest.skip.Exception) as exc:  # Inconclusive is a skip: not an Exception
         missing = unsupported()
         if missing is not None:
             raise missing from exc
