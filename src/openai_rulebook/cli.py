@@ -9,6 +9,7 @@ commands:
   rulebook gate       the CI decision on a compliance.json, with a baseline and expiring waivers
   rulebook report     reports for people (html, markdown) from a compliance.json; merge parallel shards
   rulebook plan       what a live run would cost, from the catalog's estimate per rule
+  rulebook sdk-matrix the SDK suite once per openai SDK version: which rules each version passes
 
 exit codes (every command):
   0  every rule that was checked passed (catalog --check: no problem found)
@@ -164,6 +165,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--list-variants", action="store_true",
                        help="print the variants and what they change, one a line, and exit (default: off)")
     _drift_and_gate_parsers(commands)
+    _sdk_matrix_parser(commands)
     from openai_rulebook.reporting import command as report_command
 
     report_command.add_parser(commands, _Parser)
@@ -174,6 +176,37 @@ def _parser() -> argparse.ArgumentParser:
 
     client_command.add_parser(commands)
     return parser
+
+
+def _sdk_matrix_parser(commands: Any) -> None:
+    matrix = commands.add_parser(
+        "sdk-matrix", help="the SDK suite once per openai SDK version; writes REPORT_DIR/sdk-matrix.json",
+        description="Run the SDK suite (suites/sdk) once per openai SDK version, each in an environment of its own "
+                    "(made once under --env-dir, then reused), on the same target or cassettes; print per rule the "
+                    "verdict per version and what each upgrade (in the order given) breaks.\nExit 0 when every "
+                    "rule checked passed in every version, 1 when one failed in some version, 2 on a bad option or "
+                    "a version that does not install, 3 on a harness error, 4 when nothing was judged.")
+    matrix.add_argument("--versions", required=True, metavar="A,B,…",
+                        help="openai releases to compare, oldest first (e.g. 3.56.0,3.57.0); 'current' is the one "
+                             "installed here")
+    matrix.add_argument("--target", default="reference", metavar="TARGET",
+                        help="reference (default), url, live or replay: as for 'rulebook run'")
+    matrix.add_argument("--base-url", default=None, metavar="URL", help="with --target url: the API's base URL")
+    matrix.add_argument("--api-key-env", default=None, metavar="NAME",
+                        help="environment variable holding the key (default: OPENAI_API_KEY)")
+    matrix.add_argument("--cassette-dir", default=None, metavar="DIR", help="with --target replay: the cassette set")
+    matrix.add_argument("--tiers", default=None, metavar="TIER,…", help="as for 'rulebook run'")
+    matrix.add_argument("--model", action="append", default=[], metavar="ROLE=NAME", help="as for 'rulebook run'")
+    matrix.add_argument("--suites", default="suites/sdk", metavar="DIR",
+                        help="the SDK suite (default: suites/sdk)")
+    matrix.add_argument("--report-dir", default="reports/sdk-matrix", metavar="DIR",
+                        help="where VERSION/compliance.json, VERSION/pytest.log and sdk-matrix.json go "
+                             "(default: reports/sdk-matrix)")
+    matrix.add_argument("--env-dir", default=".rulebook/sdk-envs", metavar="DIR",
+                        help="where the per-version environments are kept and reused (default: .rulebook/sdk-envs)")
+    matrix.add_argument("--json", action="store_true", help="print sdk-matrix.json instead of the table")
+    matrix.add_argument("pytest_args", nargs=argparse.REMAINDER, metavar="-- PYTEST_ARGS",
+                        help="anything after -- goes to pytest in every version (e.g. -- -k retries)")
 
 
 def _drift_and_gate_parsers(commands: Any) -> None:
@@ -514,6 +547,32 @@ def cmd_gate(args: argparse.Namespace) -> int:
     return decision.code
 
 
+def cmd_sdk_matrix(args: argparse.Namespace) -> int:
+    from openai_rulebook.plugin.targets import TARGETS
+    from openai_rulebook.sdk.matrix import parse_versions, render_text, run_matrix
+
+    versions = parse_versions(args.versions)
+    if args.target not in TARGETS or args.target == "record":
+        raise UsageError(f"--target {args.target!r}: the matrix runs on reference, url, live or replay"
+                         f"{exits.nearest(args.target, ('reference', 'url', 'live', 'replay'))}")
+    if not Path(args.suites).is_dir():
+        raise UsageError(f"--suites {args.suites}: no such directory; run from the project root or pass --suites")
+    extra = ["--target", args.target]
+    for option in ("base_url", "api_key_env", "cassette_dir", "tiers"):
+        value = getattr(args, option)
+        if value:
+            extra += [f"--{option.replace('_', '-')}", value]
+    extra += [arg for model in args.model for arg in ("--model", model)]
+    extra += [arg for arg in args.pytest_args if arg != "--"]
+    target = {"target": args.target, "base_url": args.base_url, "cassette_dir": args.cassette_dir}
+    document, code = run_matrix(versions, env_dir=Path(args.env_dir), report_dir=Path(args.report_dir),
+                                suites=args.suites, pytest_args=extra, target=target, cwd=Path.cwd(),
+                                log=lambda line: print(line, file=sys.stderr))
+    print(json.dumps(document, indent=2) if args.json else render_text(document))
+    print(f"rulebook: wrote {Path(args.report_dir) / 'sdk-matrix.json'}", file=sys.stderr)
+    return code
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from openai_rulebook.reporting.command import run
 
@@ -533,7 +592,8 @@ def cmd_client_check(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"plan": cmd_plan, "run": cmd_run, "mutants": cmd_mutants, "serve": cmd_serve, "catalog": cmd_catalog,
-            "drift": cmd_drift, "gate": cmd_gate, "report": cmd_report, "client-check": cmd_client_check}
+            "drift": cmd_drift, "gate": cmd_gate, "report": cmd_report, "client-check": cmd_client_check,
+            "sdk-matrix": cmd_sdk_matrix}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

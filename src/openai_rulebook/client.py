@@ -197,6 +197,11 @@ class ApiClient:
             time.sleep(self.backoff * 2 ** (attempt - 1))
 
     # -- evidence and clean-up ----------------------------------------------------------------------------------------
+    def record_exchange(self, request: httpx.Request, response: httpx.Response) -> None:
+        """Log an exchange another client had with the target (the SDK's, in ``sdk/client.py``) as if sent here:
+        evidence, spec checks, observations, controls and clean-up of what it created. The response must be read."""
+        self._record(request, response)
+
     def _record(self, request: httpx.Request, response: httpx.Response, *, judged: bool = True) -> None:
         secrets = [self.api_key or "", *self.headers.values()]
         body, complete = _request_body(request)
@@ -292,7 +297,9 @@ def _request_body(request: httpx.Request) -> tuple[str, bool]:
     """The start of the body as evidence, and whether that is all of it; a streamed body is never read for it."""
     try:
         content = request.content
-    except httpx.RequestNotRead:
+    except Exception as exc:  # httpx's RequestNotRead, or httpx2's (the SDK's library) of the same name
+        if type(exc).__name__ != "RequestNotRead":
+            raise
         length = request.headers.get("content-length", "unknown")
         return f"<streamed body, {length} bytes>", False
     return content[:_KEPT_BODY].decode("utf-8", "replace"), len(content) <= _KEPT_BODY

@@ -32,7 +32,9 @@ class Rule(BaseModel):
 
     id: str = Field(pattern=RULE_ID)
     seeds: list[str] = Field(default_factory=list)
-    source: Literal["rulebook", "openapi"] = "rulebook"
+    #: where a rule without seeds comes from: the official OpenAPI spec, or the official SDK's documentation
+    #: (``sdk``: what the ``openai`` Python SDK promises on top of the wire, e.g. its error classes and retries)
+    source: Literal["rulebook", "openapi", "sdk"] = "rulebook"
     statement: str = Field(min_length=10)
     kind: Kind
     tier: Tier
@@ -60,10 +62,10 @@ class Rule(BaseModel):
                 raise ValueError(f"'endpoints_of' names {area!r}, which is not an area (the first part of rule ids)")
         if self.endpoints and self.endpoints_of:
             raise ValueError("a rule lists 'endpoints' or names the areas they come from ('endpoints_of'), not both")
-        if not self.seeds and self.source != "openapi":
-            raise ValueError("a rule with no seeds must say 'source: openapi'")
-        if self.source == "openapi" and self.seeds:
-            raise ValueError("'source: openapi' is for rules with no seeds; drop it or the seeds")
+        if not self.seeds and self.source == "rulebook":
+            raise ValueError("a rule with no seeds must say 'source: openapi' (or 'source: sdk')")
+        if self.source != "rulebook" and self.seeds:
+            raise ValueError(f"'source: {self.source}' is for rules with no seeds; drop it or the seeds")
         if self.kind == "advisory" and not self.why_not_checkable:
             raise ValueError("an advisory rule needs 'why_not_checkable'")
         if self.kind != "advisory" and self.why_not_checkable:

@@ -281,7 +281,7 @@ class RulebookState:
     def sections(self, rule: Rule) -> list[str]:
         """The rulebook sections a rule's seeds come from ("OpenAPI spec" for spec-only rules), for report labels."""
         if not rule.seeds:
-            return ["OpenAPI spec"]
+            return ["SDK documentation" if rule.source == "sdk" else "OpenAPI spec"]
         if self._seeds is None:
             try:
                 self._seeds = load_seeds(self.catalog.seeds_file) if self.catalog and self.catalog.seeds_file else {}

@@ -42,6 +42,35 @@ def cassette_path(cassette_dir: Path, module: str, test_name: str) -> Path:
     return cassette_dir / module / f"{safe}.yaml"
 
 
+_BOUNDARY = re.compile(r"multipart/form-data;\s*boundary=\"?([^\";]+)\"?", re.IGNORECASE)
+
+
+def _fixed_boundary(request: Any) -> Any:
+    """A multipart body whose boundary the sender drew at random (the SDK's) gets the harness's fixed one instead,
+    in the body and the Content-Type, so that the same upload matches its recording."""
+    from openai_rulebook.client import MULTIPART_BOUNDARY
+
+    content_type = next((value for name, value in request.headers.items() if name.lower() == "content-type"), "")
+    found = _BOUNDARY.search(str(content_type))
+    body = request.body
+    if not found or found.group(1) == MULTIPART_BOUNDARY or not body:
+        return request
+    drawn = found.group(1)
+    request = copy.deepcopy(request)
+    if isinstance(body, str):
+        request.body = body.replace(drawn, MULTIPART_BOUNDARY)
+    else:
+        request.body = bytes(body).replace(drawn.encode(), MULTIPART_BOUNDARY.encode())
+    for name in list(request.headers):
+        if name.lower() == "content-type":
+            request.headers[name] = str(content_type).replace(drawn, MULTIPART_BOUNDARY)
+    return request
+
+
+def _before_record_request(request: Any) -> Any:
+    return _digest_large_body(_fixed_boundary(request))
+
+
 def _digest_large_body(request: Any) -> Any:
     """Store a large request body (uploads, big JSONL files) as its digest: cassettes stay small, matching stays exact.
 
@@ -71,7 +100,7 @@ def make_vcr(mode: str) -> Any:
         record_mode=mode,
         match_on=MATCH_ON,
         filter_headers=[(name, REDACTED) for name in SECRET_REQUEST_HEADERS],
-        before_record_request=_digest_large_body,
+        before_record_request=_before_record_request,
         before_record_response=_keep_safe_headers,
         decode_compressed_response=True,
     )
