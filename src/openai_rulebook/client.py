@@ -30,6 +30,8 @@ CLEANUP: dict[str, tuple[str, str]] = {
     "file": ("DELETE", "/files/{id}"),
     "upload": ("POST", "/uploads/{id}/cancel"),
     "batch": ("POST", "/batches/{id}/cancel"),
+    "fine_tuning.job": ("POST", "/fine_tuning/jobs/{id}/cancel"),
+    "eval": ("DELETE", "/evals/{id}"),
 }
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: a fixed multipart boundary: httpx draws a random one per request, and cassettes match requests on their bodies

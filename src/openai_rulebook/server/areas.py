@@ -6,7 +6,9 @@ mounts under ``/v1``. What every area uses lives in ``server.core``; the cross-c
 from __future__ import annotations
 
 from openai_rulebook.server.batches import routes as batches
+from openai_rulebook.server.evals import routes as evals
 from openai_rulebook.server.files import routes as files
+from openai_rulebook.server.fine_tuning import area as fine_tuning
 from openai_rulebook.server.uploads import routes as uploads
 from openai_rulebook.server.vector_store_file_batches import routes as vector_store_file_batches
 from openai_rulebook.server.vector_store_files import routes as vector_store_files
@@ -21,6 +23,8 @@ AREAS = {
     "vector_stores.search": vector_stores_search.router,
     "files": files.router,
     "uploads": uploads.router,
+    "fine_tuning": fine_tuning.router,
+    "evals": evals.router,
 }
 ROUTERS = tuple(AREAS.values())
 
