@@ -228,6 +228,12 @@ def eval_body(**fields: Any) -> dict[str, Any]:
     }
 
 
+@pytest.fixture
+def new_eval() -> Callable[..., dict[str, Any]]:
+    """``new_eval(**fields)``: the body of a valid eval create (``eval_body``) with ``fields`` set."""
+    return eval_body
+
+
 def _created(response: httpx.Response, what: str) -> dict[str, Any]:
     from openai_rulebook.checks import precondition, read
 
