@@ -113,7 +113,8 @@ def test_the_corpus_reaches_the_checks(contract_tallies: dict[str, Tally]) -> No
     fed = {rule_id for rule_id, tally in contract_tallies.items() if tally.checked}
     assert {"errors.envelope", "files.object_type", "batches.object_type", "vector_stores.object_type",
             "vector_store_file_batches.object_type", "vector_store_files.list.cursor_pagination",
-            "files.batch_default_expiry"} <= fed
+            "files.batch_default_expiry", "fine_tuning.endpoints_exist", "fine_tuning.events.cursor_pagination",
+            "fine_tuning.checkpoints.object_shape"} <= fed
 
 
 def test_spec_response_schemas_fail_on_real_traffic_only_where_disputed(spec_tally: Tally, catalog: Catalog) -> None:
