@@ -51,8 +51,8 @@ TEXT_PARTS = [{"type": "text", "text": "Say x."}]
 FORBIDDEN_PARTS = {
     "input_audio": [{"type": "text", "text": "Say x."}, {"type": "input_audio",
                                                           "input_audio": {"data": "UklGRg==", "format": "wav"}}],
-    "file": [{"type": "text", "text": "Say x."}, {"type": "file",
-                                                   "file": {"filename": "x.txt", "file_data": "data:text/plain;base64,eA=="}}],
+    "file": [{"type": "text", "text": "Say x."},
+             {"type": "file", "file": {"filename": "x.txt", "file_data": "data:text/plain;base64,eA=="}}],
 }
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from openai_rulebook.server.core.faults import Fault, Rules, register
 from openai_rulebook.server.core.state import ServerState
+from openai_rulebook.server.core.variants import Variant, register_variant
 from openai_rulebook.server.fine_tuning.training_data import DataError
 
 STATUS_LIFECYCLE = "fine_tuning.status_lifecycle"
@@ -46,6 +47,15 @@ register(
         description="a cancel answers cancelled, but the job carries on afterwards: it is queued, running, succeeded "
                     "as if never cancelled",
     ),
+)
+
+
+#: a legal liberty: validation taking longer (the live API takes minutes); no verdict may depend on how long
+SLOW_VALIDATION = "fine_tuning.slow_validation"
+SLOW_VALIDATING_SECONDS = 5
+register_variant(
+    Variant(SLOW_VALIDATION, description=f"fine-tuning jobs stay validating_files {SLOW_VALIDATING_SECONDS} s "
+                                         f"instead of {VALIDATING_SECONDS} s"),
 )
 
 
@@ -144,10 +154,10 @@ class Job:
         }
 
 
-def _next(job: Job, span: Callable[[int], float]) -> tuple[str, float] | None:
+def _next(job: Job, span: Callable[[int], float], validating: int) -> tuple[str, float] | None:
     """The transition due next: the status it leads to, and when."""
     if job.status == "validating_files":
-        return ("failed" if job.data_error else "queued", job.started + span(VALIDATING_SECONDS))
+        return ("failed" if job.data_error else "queued", job.started + span(validating))
     if job.status == "queued":
         return "running", job.times["queued"] + span(QUEUED_SECONDS)
     if job.status == "running":
@@ -161,7 +171,8 @@ def settle(job: Job, state: ServerState, rules: Rules) -> Job:
         job.status, job.resume_status = job.resume_status, None
         job.times.pop("cancelled", None)
     now = state.clock.exact()
-    while (step := _next(job, state.clock.span)) is not None and step[1] <= now:
+    validating = rules.variants.choose(SLOW_VALIDATION, VALIDATING_SECONDS, SLOW_VALIDATING_SECONDS)
+    while (step := _next(job, state.clock.span, validating)) is not None and step[1] <= now:
         job.status, at = step
         job.times[job.status] = at
         _reached(job, state, rules, int(at))

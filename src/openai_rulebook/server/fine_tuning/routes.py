@@ -105,7 +105,8 @@ def _get(jobs: Collection[Job], job_id: str, state: ServerState, rules: Rules) -
 
 
 def _file(state: ServerState, rules: Rules, param: str, file_id: Any) -> bytes | None:
-    """The file's content, if it exists with purpose fine-tune; else a 400 worded as live (``invalid training_file``)."""
+    """The file's content, if it exists with purpose fine-tune; else a 400 worded as live
+    (``invalid training_file: …``)."""
     stored = find_file(state, file_id) if isinstance(file_id, str) else None
     rules.enforce(TRAINING_FILE_PURPOSE, stored is not None and stored.purpose == PURPOSE,
                   broken_ok=stored is not None, param=param,
