@@ -267,12 +267,22 @@ def test_cancelled_job_stays_cancelled(api, rule, server_clock, make_job):
 
 # -- checkpoints and their permissions ---------------------------------------------------------------------------------
 @pytest.fixture
-def succeeded_job(api, server_clock, make_job) -> dict[str, Any]:
-    """A job that succeeded: an existing one of the organization if any, else one created and waited for."""
+def on_reference(rulebook_target) -> bool:
+    """Whether the target is the bundled reference server (or a replay of one): made-up keys work, jobs are free."""
+    return rulebook_target.replaying or rulebook_target.uses_reference_server
+
+
+@pytest.fixture
+def succeeded_job(api, server_clock, make_job, rule, on_reference) -> dict[str, Any]:
+    """A job that succeeded: an existing one of the organization if any, else one created and waited for (only for
+    a ``paid`` rule, or on the reference server: a rule of another tier never makes a live run pay for training)."""
     page = precondition(api.get(JOBS, params={"limit": 100}), "listing fine-tuning jobs")
     for job in page.get("data") or []:
         if job.get("status") == "succeeded" and job.get("fine_tuned_model"):
             return job
+    if rule.tier != "paid" and not on_reference:
+        raise Inconclusive(f"no succeeded fine-tuning job to read checkpoints from, and {rule.id} (tier {rule.tier}) "
+                           "does not pay to train one")
     job = make_job()
     done, seen = watch(api, server_clock, None, job["id"], lambda status: status in FINISHED)
     if seen[-1] != "succeeded":
@@ -299,12 +309,9 @@ def test_checkpoints_of_a_succeeded_job(api, rule, succeeded_job):
 
 
 @pytest.fixture
-def admin_key(rule, request) -> str:
+def admin_key(rule, on_reference) -> str:
     """The admin key: a made-up one on the reference server and in replay, else the rule's environment variable."""
-    from openai_rulebook.plugin.plugin import STATE
-
-    target = request.config.stash[STATE].target
-    if target.replaying or target.uses_reference_server:
+    if on_reference:
         return REFERENCE_ADMIN_KEY
     key = os.environ.get(rule.params["admin_key_env"])
     if not key:
@@ -323,12 +330,9 @@ def checkpoint(succeeded_job, api) -> str:
 
 
 @pytest.fixture
-def project_id(api, admin_key, request) -> str:
+def project_id(api, admin_key, on_reference) -> str:
     """A project of the organization to grant: the first the admin key lists (any id on the reference server)."""
-    from openai_rulebook.plugin.plugin import STATE
-
-    target = request.config.stash[STATE].target
-    if target.replaying or target.uses_reference_server:
+    if on_reference:
         return "proj_rulebook"
     page = precondition(api.get("/organization/projects", params={"limit": 1},
                                 headers={"Authorization": f"Bearer {admin_key}"}), "listing the projects")
