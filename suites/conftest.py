@@ -241,7 +241,8 @@ def _created(response: httpx.Response, what: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wait_processed, fine_tune_file, model):
+def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wait_processed, fine_tune_file, model,
+                  server_clock):
     """``valid_request(endpoint)``: a valid request for any catalog endpoint of the vector store family, files,
     uploads and batches, creating what it names (deleted when the test ends). A step that fails is a precondition:
     the test ends inconclusive."""
@@ -282,6 +283,17 @@ def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wai
 
     def job() -> str:
         return _created(api.post("/fine_tuning/jobs", job_body()), "creating a fine-tuning job")["id"]
+
+    def running_job() -> str:
+        """A job that has started training (pause needs one); a job that does not start in time is inconclusive."""
+        job_id = job()
+        for _ in server_clock.polls():
+            status = _created(api.get(f"/fine_tuning/jobs/{job_id}"), "retrieving a fine-tuning job").get("status")
+            if status == "running":
+                return job_id
+            if status in ("succeeded", "failed", "cancelled"):
+                break
+        raise Inconclusive(f"fine-tuning job {job_id} did not start running in time")
 
     def an_eval() -> str:
         return _created(api.post("/evals", eval_body()), "creating an eval")["id"]
@@ -337,6 +349,12 @@ def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wai
             return Prepared(endpoint, at())
         if key == "POST /v1/fine_tuning/jobs":
             return Prepared(endpoint, at(), job_body())
+        if key.endswith("/pause"):
+            return Prepared(endpoint, at(fine_tuning_job_id=running_job()))
+        if key.endswith("/resume"):
+            job_id = running_job()
+            _created(api.post(f"/fine_tuning/jobs/{job_id}/pause"), "pausing a fine-tuning job")
+            return Prepared(endpoint, at(fine_tuning_job_id=job_id))
         if "fine_tuning_job_id" in endpoint.placeholders:
             return Prepared(endpoint, at(fine_tuning_job_id=job()))
         if "fine_tuned_model_checkpoint" in endpoint.placeholders:

@@ -265,6 +265,27 @@ def test_cancelled_job_stays_cancelled(api, rule, server_clock, make_job):
            actual=seen)
 
 
+@pytest.mark.rule("fine_tuning.pause_resume")
+def test_paused_job_waits_for_resume(api, rule, server_clock, make_job):
+    job = make_job()
+    _, seen = watch(api, server_clock, rule.id, job["id"], lambda status: status in ("running", *FINISHED))
+    if seen[-1] != "running":
+        raise Inconclusive(f"the job never ran (statuses {seen}): nothing to pause")
+    paused = expect_accepted(api.post(f"{JOBS}/{job['id']}/pause"), rule.id, why="pausing a running job")
+    expect(rule.id, paused.get("status") == rule.params["paused"], expected="the pause to answer status paused",
+           actual=paused.get("status"))
+    still = []
+    for _ in server_clock.polls():
+        still.append(fetch(api, rule.id, job["id"]).get("status"))
+        if len(still) >= 5:
+            break
+    expect(rule.id, all(status == rule.params["paused"] for status in still), expected="the job to stay paused",
+           actual=still)
+    resumed = expect_accepted(api.post(f"{JOBS}/{job['id']}/resume"), rule.id, why="resuming a paused job")
+    expect(rule.id, resumed.get("status") in rule.params["resumed"], expected=f"status in {rule.params['resumed']}",
+           actual=resumed.get("status"))
+
+
 # -- checkpoints and their permissions ---------------------------------------------------------------------------------
 @pytest.fixture
 def on_reference(rulebook_target) -> bool:

@@ -133,6 +133,15 @@ def probe_cancel_lifecycle(server):
     assert _status(server, job_id)["status"] == "cancelled", "a cancelled job stays cancelled"
 
 
+def probe_pause_resume(server):
+    job_id = _job_id(server)
+    server.clock.advance(2)
+    assert _ok(server.api.post(f"{JOBS}/{job_id}/pause"))["status"] == "paused", "the pause answers paused"
+    server.clock.advance(10)
+    assert _status(server, job_id)["status"] == "paused", "a paused job stays paused"
+    assert _ok(server.api.post(f"{JOBS}/{job_id}/resume"))["status"] == "running", "the resume answers running"
+
+
 def probe_permissions(server):
     job_id = _succeeded(server)
     name = _ok(server.api.get(f"{JOBS}/{job_id}/checkpoints"))["data"][0]["fine_tuned_model_checkpoint"]
@@ -208,6 +217,7 @@ PROBES: dict[str, Callable[[Any], None]] = {
     "fine_tuning.status_lifecycle": probe_status_lifecycle,
     "fine_tuning.cancel_lifecycle": probe_cancel_lifecycle,
     "fine_tuning.checkpoint_permissions_admin_key": probe_permissions,
+    "fine_tuning.pause_resume": probe_pause_resume,
     "evals.endpoints_exist": probe_evals_endpoints,
     "evals.update_name_metadata_only": probe_evals_update_only,
     "evals.label_model_structured_outputs": probe_evals_label_model,

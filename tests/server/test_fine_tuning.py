@@ -152,3 +152,17 @@ def test_cancel_fault_lets_the_job_run_on(client_for, upload):
     assert client.post(f"{JOBS}/{job['id']}/cancel").json()["status"] == "cancelled"
     state.clock.advance(10)
     assert client.get(f"{JOBS}/{job['id']}").json()["status"] == "succeeded"
+
+
+def test_pause_holds_the_job_until_resumed(create, client, clock, expect_error):
+    job = create().json()
+    expect_error(client.post(f"{JOBS}/{job['id']}/pause"), 400)  # still validating: nothing to pause
+    clock.advance(VALIDATING_SECONDS + QUEUED_SECONDS)
+    assert client.post(f"{JOBS}/{job['id']}/pause").json()["status"] == "paused"
+    clock.advance(60)
+    assert client.get(f"{JOBS}/{job['id']}").json()["status"] == "paused"
+    assert client.post(f"{JOBS}/{job['id']}/resume").json()["status"] == "running"
+    clock.advance(RUNNING_SECONDS - 1)
+    assert client.get(f"{JOBS}/{job['id']}").json()["status"] == "running"  # the paused minute is not counted
+    clock.advance(1)
+    assert client.get(f"{JOBS}/{job['id']}").json()["status"] == "succeeded"

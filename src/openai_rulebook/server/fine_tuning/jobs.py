@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from openai_rulebook.server.core.errors import APIError
 from openai_rulebook.server.core.faults import Fault, Rules, register
 from openai_rulebook.server.core.state import ServerState
 from openai_rulebook.server.core.variants import Variant, register_variant
@@ -24,12 +25,13 @@ from openai_rulebook.server.fine_tuning.training_data import DataError
 
 STATUS_LIFECYCLE = "fine_tuning.status_lifecycle"
 CANCEL_LIFECYCLE = "fine_tuning.cancel_lifecycle"
+PAUSE_RESUME = "fine_tuning.pause_resume"
 
 VALIDATING_SECONDS = 1
 QUEUED_SECONDS = 1
 RUNNING_SECONDS = 2
-#: the FineTuningJob status enum, in the spec's order
-STATUSES = ("validating_files", "queued", "running", "succeeded", "failed", "cancelled")
+#: the FineTuningJob status enum, in the spec's order, and ``paused``, which the live API answers a pause with
+STATUSES = ("validating_files", "queued", "running", "succeeded", "failed", "cancelled", "paused")
 FINISHED = frozenset({"succeeded", "failed", "cancelled"})
 #: the steps at which a succeeded job has checkpoints (the last one is the fine-tuned model itself)
 CHECKPOINT_STEPS = (8, 9, 10)
@@ -40,6 +42,11 @@ register(
         "fine_tuning.succeeded_without_model",
         rule=STATUS_LIFECYCLE,
         description="a job reaches succeeded with fine_tuned_model and finished_at null",
+    ),
+    Fault(
+        "fine_tuning.pause_does_not_stop",
+        rule=PAUSE_RESUME,
+        description="a pause answers paused, but the job goes on running and succeeds while paused",
     ),
     Fault(
         "fine_tuning.cancel_does_not_stop",
@@ -114,8 +121,10 @@ class Job:
     events: list[Event] = field(default_factory=list)
     checkpoints: list[Checkpoint] = field(default_factory=list)
     fine_tuned_model: str | None = None
-    #: under the cancel fault: the status a cancelled job goes back to when next looked at
+    #: under the cancel and pause faults: the status the job goes back to when next looked at
     resume_status: str | None = None
+    #: when a pause began, exactly (while ``paused``)
+    paused_at: float | None = None
 
     def hyperparameters(self) -> dict[str, Any] | None:
         """The top-level (deprecated) hyperparameters: the supervised method's, as real traffic shows them."""
@@ -170,6 +179,7 @@ def settle(job: Job, state: ServerState, rules: Rules) -> Job:
     if job.resume_status is not None:  # the cancel fault: the cancel answered, the job goes back to where it was
         job.status, job.resume_status = job.resume_status, None
         job.times.pop("cancelled", None)
+        job.paused_at = None
     now = state.clock.exact()
     validating = rules.variants.choose(SLOW_VALIDATION, VALIDATING_SECONDS, SLOW_VALIDATING_SECONDS)
     while (step := _next(job, state.clock.span, validating)) is not None and step[1] <= now:
@@ -206,6 +216,29 @@ def add_event(job: Job, state: ServerState, at: int, message: str, *, level: str
     """Log an event; ``data`` is ``{}`` unless given (real traffic shows null on some, e.g. the job's start)."""
     event_id = state.ids.next("ftevent").replace("ftevent_", "ftevent-", 1)
     job.events.append(Event(event_id, at, message, level, data=dict(data) if data is not None else None))
+
+
+def pause(job: Job, state: ServerState, rules: Rules) -> Job:
+    """Pause a running job: its remaining training waits until it is resumed. Another status is refused (400)."""
+    settle(job, state, rules)
+    if job.status != "running":
+        raise APIError(400, f"Only a running job can be paused; this one is {job.status}.")
+    job.status, job.paused_at = "paused", state.clock.exact()
+    add_event(job, state, state.clock.now(), "Fine-tuning job paused")
+    if rules.behaviour(PAUSE_RESUME, False, True):
+        job.resume_status = "running"
+    return job
+
+
+def resume(job: Job, state: ServerState, rules: Rules) -> Job:
+    """Resume a paused job: the time it spent paused is added to its run. Another status is refused (400)."""
+    settle(job, state, rules)
+    if job.status != "paused" or job.paused_at is None:
+        raise APIError(400, f"Only a paused job can be resumed; this one is {job.status}.")
+    job.times["running"] += state.clock.exact() - job.paused_at
+    job.status, job.paused_at = "running", None
+    add_event(job, state, state.clock.now(), "Fine-tuning job resumed")
+    return job
 
 
 def cancel(job: Job, state: ServerState, rules: Rules) -> Job:

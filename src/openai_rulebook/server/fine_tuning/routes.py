@@ -22,7 +22,7 @@ from openai_rulebook.server.core.model_table import model as served_model
 from openai_rulebook.server.core.pagination import ListRules, list_page
 from openai_rulebook.server.core.state import Collection, ServerState, StateDep
 from openai_rulebook.server.files.stored import find_file
-from openai_rulebook.server.fine_tuning.jobs import Job, add_event, cancel, settle
+from openai_rulebook.server.fine_tuning.jobs import Job, add_event, cancel, pause, resume, settle
 from openai_rulebook.server.fine_tuning.training_data import check_training_data
 from openai_rulebook.server.metadata.pairs import check_metadata
 from openai_rulebook.server.requests.bodies import json_body
@@ -223,6 +223,16 @@ async def retrieve_job(fine_tuning_job_id: str, state: StateDep, jobs: JobsDep, 
 @router.post("/{fine_tuning_job_id}/cancel")
 async def cancel_job(fine_tuning_job_id: str, state: StateDep, jobs: JobsDep, rules: RulesDep) -> dict[str, Any]:
     return _render(cancel(_get(jobs, fine_tuning_job_id, state, rules), state, rules), rules)
+
+
+@router.post("/{fine_tuning_job_id}/pause")
+async def pause_job(fine_tuning_job_id: str, state: StateDep, jobs: JobsDep, rules: RulesDep) -> dict[str, Any]:
+    return _render(pause(_get(jobs, fine_tuning_job_id, state, rules), state, rules), rules)
+
+
+@router.post("/{fine_tuning_job_id}/resume")
+async def resume_job(fine_tuning_job_id: str, state: StateDep, jobs: JobsDep, rules: RulesDep) -> dict[str, Any]:
+    return _render(resume(_get(jobs, fine_tuning_job_id, state, rules), state, rules), rules)
 
 
 @router.get("/{fine_tuning_job_id}/events")
