@@ -144,6 +144,24 @@ def test_audio_and_file_parts_fail_validation(api, rule, server_clock, job_body,
            expected="a failed job with an error object", actual=job.get("error"))
 
 
+FUNCTIONS_EXAMPLE = json.dumps({
+    "messages": [{"role": "user", "content": "Weather in Paris?"},
+                 {"role": "assistant", "content": None,
+                  "function_call": {"name": "weather", "arguments": "{\"city\": \"Paris\"}"}}],
+    "functions": [{"name": "weather", "description": "The weather in a city",
+                   "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}],
+}, separators=(",", ":"))
+
+
+@pytest.mark.rule("fine_tuning.deprecated_functions_accepted")
+def test_training_data_with_functions_passes_validation(api, rule, server_clock, job_body, fine_tune_file):
+    job = as_job(rule.id, api.post(JOBS, job_body(fine_tune_file((FUNCTIONS_EXAMPLE + "\n").encode() * 10))),
+                 "a training file with functions")
+    job, seen = watch(api, server_clock, rule.id, job["id"], lambda status: status != "validating_files")
+    expect(rule.id, seen[-1] != "failed", expected="examples with the deprecated functions to pass validation",
+           actual=f"statuses {seen}, error {job.get('error')}")
+
+
 @pytest.mark.rule("fine_tuning.deprecated_hyperparameters_accepted")
 def test_top_level_hyperparameters_are_still_accepted(api, rule, job_body):
     epochs = rule.params["n_epochs"]

@@ -67,6 +67,16 @@ def probe_text_and_image_only(server):
     assert _status(server, job_id)["status"] == "failed", "a job with audio parts fails validation"
 
 
+FUNCTIONS = (json.dumps({"messages": [{"role": "user", "content": "hi"}], "functions": [{"name": "f"}]})
+             + "\n").encode() * 10
+
+
+def probe_deprecated_functions(server):
+    job_id = _ok(_create(server, FUNCTIONS))["id"]
+    server.clock.advance(10)
+    assert _status(server, job_id)["status"] == "succeeded", "examples with functions pass validation"
+
+
 def probe_deprecated_hyperparameters(server):
     job = _ok(_create(server, hyperparameters={"n_epochs": 1}))
     assert job["hyperparameters"]["n_epochs"] == 1, "top-level hyperparameters are accepted and shown"
@@ -208,6 +218,7 @@ PROBES: dict[str, Callable[[Any], None]] = {
     "fine_tuning.training_file_purpose": probe_training_file_purpose,
     "fine_tuning.text_and_image_inputs_only": probe_text_and_image_only,
     "fine_tuning.deprecated_hyperparameters_accepted": probe_deprecated_hyperparameters,
+    "fine_tuning.deprecated_functions_accepted": probe_deprecated_functions,
     "fine_tuning.suffix_max_length": probe_suffix,
     "fine_tuning.seed_range": probe_seed,
     "fine_tuning.method_type_values": probe_method_type,

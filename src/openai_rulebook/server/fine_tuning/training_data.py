@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from openai_rulebook.server.core.faults import Fault, Rules, register
 
 TEXT_AND_IMAGE_ONLY = "fine_tuning.text_and_image_inputs_only"
+FUNCTIONS_ACCEPTED = "fine_tuning.deprecated_functions_accepted"
 #: content part types a training message may carry (R05.6.2)
 ALLOWED_PARTS = ("text", "image_url")
 
@@ -26,6 +27,11 @@ register(
         rule=TEXT_AND_IMAGE_ONLY,
         description="training messages with input_audio or file content parts pass validation; the job goes on to "
                     "queued and running",
+    ),
+    Fault(
+        "fine_tuning.reject_functions_in_training_data",
+        rule=FUNCTIONS_ACCEPTED,
+        description="training examples with the deprecated functions key fail validation",
     ),
 )
 
@@ -56,6 +62,9 @@ def check_training_data(rules: Rules, content: bytes | None, param: str) -> Data
             return DataError("invalid_training_file", f"Line {number} of the {param} is not valid JSON.", param)
         if not isinstance(line, dict):
             return DataError("invalid_training_file", f"Line {number} of the {param} is not a JSON object.", param)
+        if "functions" in line and rules.behaviour(FUNCTIONS_ACCEPTED, False, True):
+            return DataError("invalid_training_file", f"Line {number} of the {param}: 'functions' is no longer "
+                             "supported; use 'tools'.", param)
         bad = _disallowed_part(line)
         if bad is not None and not rules.behaviour(TEXT_AND_IMAGE_ONLY, False, True):
             return DataError(
