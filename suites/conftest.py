@@ -198,6 +198,43 @@ DOOMED_BATCH_INPUT = (_EMBEDDING_LINE * 2).encode()
 BATCH_ENDPOINT = "/v1/embeddings"
 
 
+#: the smallest training file the live API takes: 10 chat examples (its minimum), text only, tools not functions
+FINE_TUNE_EXAMPLE = ('{"messages":[{"role":"user","content":"Say x."},{"role":"assistant","content":"x"}]}\n')
+FINE_TUNE_DATA = (FINE_TUNE_EXAMPLE * 10).encode()
+#: a checkpoint name for requests that must get past authentication only (the cross-cutting rules' controls)
+SOME_CHECKPOINT = "ft:gpt-4o-mini-2024-07-18:rulebook::rulebook0"
+
+
+@pytest.fixture
+def fine_tune_file(make_file) -> Callable[..., str]:
+    """Upload a training file (purpose fine-tune, ``rulebook-….jsonl``, the valid FINE_TUNE_DATA unless given);
+    return its id. Deleted when the test ends; a refused upload makes the test inconclusive."""
+
+    def upload(content: bytes = FINE_TUNE_DATA, *, purpose: str = "fine-tune") -> str:
+        return make_file(content, purpose=purpose, filename=f"{NAME_PREFIX}fine-tune.jsonl",
+                         mime_type="application/jsonl")["id"]
+
+    return upload
+
+
+def eval_body(**fields: Any) -> dict[str, Any]:
+    """A valid eval: a custom data source and one string_check grader (no model, so it costs nothing to create)."""
+    return {
+        "name": f"{NAME_PREFIX}eval",
+        "data_source_config": {"type": "custom", "item_schema": {"type": "object", "properties": {
+            "answer": {"type": "string"}}, "required": ["answer"]}},
+        "testing_criteria": [{"type": "string_check", "name": "exact", "input": "{{sample.output_text}}",
+                              "reference": "{{item.answer}}", "operation": "eq"}],
+        **fields,
+    }
+
+
+@pytest.fixture
+def new_eval() -> Callable[..., dict[str, Any]]:
+    """``new_eval(**fields)``: the body of a valid eval create (``eval_body``) with ``fields`` set."""
+    return eval_body
+
+
 def _created(response: httpx.Response, what: str) -> dict[str, Any]:
     from openai_rulebook.checks import precondition, read
 
@@ -225,9 +262,10 @@ def make_chat_completion(api: ApiClient, model: Callable[..., str]) -> Callable[
 
 @pytest.fixture
 def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wait_processed, make_chat_completion,
-                  model, rulebook_target):
-    """``valid_request(endpoint)``: a valid request for any catalog endpoint of the vector store family, files,
-    uploads, batches, chat, responses, images and audio, creating what it names (deleted when the test ends). A step that fails is a
+                  fine_tune_file, model, rulebook_target, server_clock):
+    """``valid_request(endpoint)``: a valid request for any catalog endpoint a cross-cutting rule covers (the vector
+    store family, files, uploads, batches, chat, responses, completions, embeddings, moderations, models, images,
+    audio, fine-tuning, evals), creating what it names (deleted when the test ends). A step that fails is a
     precondition: the test ends inconclusive."""
 
     def store() -> str:
@@ -280,6 +318,26 @@ def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wai
         if not owned:
             raise Inconclusive("precondition failed: no fine-tuned model of this organization to delete")
         return owned[0]
+
+    def job_body() -> dict[str, Any]:
+        return {"model": model("chat"), "training_file": fine_tune_file(), "suffix": "rulebook"}
+
+    def job() -> str:
+        return _created(api.post("/fine_tuning/jobs", job_body()), "creating a fine-tuning job")["id"]
+
+    def running_job() -> str:
+        """A job that has started training (pause needs one); a job that does not start in time is inconclusive."""
+        job_id = job()
+        for _ in server_clock.polls():
+            status = _created(api.get(f"/fine_tuning/jobs/{job_id}"), "retrieving a fine-tuning job").get("status")
+            if status == "running":
+                return job_id
+            if status in ("succeeded", "failed", "cancelled"):
+                break
+        raise Inconclusive(f"fine-tuning job {job_id} did not start running in time")
+
+    def an_eval() -> str:
+        return _created(api.post("/evals", eval_body()), "creating an eval")["id"]
 
     def build(endpoint: Endpoint) -> Prepared:
         key = str(endpoint)
@@ -370,6 +428,30 @@ def valid_request(api: ApiClient, make_vector_store, make_file, attach_file, wai
             if "destructive" not in rulebook_target.tiers:
                 pytest.skip(f"{endpoint}: a valid request deletes a fine-tuned model (tier destructive not enabled)")
             return Prepared(endpoint, at(model=fine_tuned_model()))
+        if key in ("GET /v1/fine_tuning/jobs", "GET /v1/evals"):
+            return Prepared(endpoint, at())
+        if key == "POST /v1/fine_tuning/jobs":
+            return Prepared(endpoint, at(), job_body())
+        if key.endswith("/pause"):
+            return Prepared(endpoint, at(fine_tuning_job_id=running_job()))
+        if key.endswith("/resume"):
+            job_id = running_job()
+            _created(api.post(f"/fine_tuning/jobs/{job_id}/pause"), "pausing a fine-tuning job")
+            return Prepared(endpoint, at(fine_tuning_job_id=job_id))
+        if "fine_tuning_job_id" in endpoint.placeholders:
+            return Prepared(endpoint, at(fine_tuning_job_id=job()))
+        if "fine_tuned_model_checkpoint" in endpoint.placeholders:
+            # admin-only endpoints: a project key gets past authentication and is refused (403) later, which is
+            # what the cross-cutting rules' controls need; fine_tuning.checkpoint_permissions_admin_key judges keys
+            ids = {"fine_tuned_model_checkpoint": SOME_CHECKPOINT, "permission_id": "cp_rulebook"}
+            body = {"project_ids": ["proj_rulebook"]} if endpoint.method == "POST" else None
+            return Prepared(endpoint, at(**{name: ids[name] for name in endpoint.placeholders}), body)
+        if key == "POST /v1/evals":
+            return Prepared(endpoint, at(), eval_body())
+        if key == "POST /v1/evals/{eval_id}":
+            return Prepared(endpoint, at(eval_id=an_eval()), {"name": f"{NAME_PREFIX}eval-renamed"})
+        if "eval_id" in endpoint.placeholders:
+            return Prepared(endpoint, at(eval_id=an_eval()))
         raise NotImplementedError(f"valid_request knows no valid request for {endpoint}; add one to suites/conftest.py")
 
     return build

@@ -32,6 +32,8 @@ CLEANUP: dict[str, tuple[str, str]] = {
     "batch": ("POST", "/batches/{id}/cancel"),
     "chat.completion": ("DELETE", "/chat/completions/{id}"),  # only those created with store: true (see below)
     "response": ("DELETE", "/responses/{id}"),
+    "fine_tuning.job": ("POST", "/fine_tuning/jobs/{id}/cancel"),
+    "eval": ("DELETE", "/evals/{id}"),
 }
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: a fixed multipart boundary: httpx draws a random one per request, and cassettes match requests on their bodies

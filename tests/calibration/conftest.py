@@ -13,7 +13,7 @@ from openai_rulebook.traffic import Corpus, default_corpus_path
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT.parent / "shared" / "specs" / "openai-openapi.yaml"
 #: the corpus files holding the API areas the harness tests (uploads and search were never recorded)
-FAMILIES = ("vector_stores", "files", "batches", "chat", "images", "audio", "responses", "embeddings", "completions", "moderations", "models")
+FAMILIES = ("vector_stores", "files", "batches", "chat", "images", "audio", "responses", "embeddings", "completions", "moderations", "models", "fine_tuning")
 
 
 @pytest.fixture(scope="session")

@@ -78,7 +78,8 @@ class _InProcess(httpx.BaseTransport):
     """The app served on this thread's own event loop (no server, no network)."""
 
     def __init__(self) -> None:
-        self._asgi, self._loop = httpx.ASGITransport(app=create_app()), asyncio.new_event_loop()
+        self.app = create_app()
+        self._asgi, self._loop = httpx.ASGITransport(app=self.app), asyncio.new_event_loop()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         async def send() -> httpx.Response:
@@ -94,7 +95,8 @@ class _InProcess(httpx.BaseTransport):
 
 def server_exchanges() -> Iterator[tuple[str, str, int, Any]]:
     """(method, path, status, body) of one walk through every operation the corpus shows for these areas."""
-    with httpx.Client(transport=_InProcess(), base_url="http://testserver", headers=AUTH) as client:
+    transport = _InProcess()
+    with httpx.Client(transport=transport, base_url="http://testserver", headers=AUTH) as client:
         def call(method: str, path: str, **kwargs: Any) -> Any:
             response = client.request(method, path, **kwargs)
             return method, path, response.status_code, response.json()
@@ -159,6 +161,7 @@ def server_exchanges() -> Iterator[tuple[str, str, int, Any]]:
         yield call("DELETE", f"/v1/chat/completions/{completion_id}")
         yield call("GET", f"/v1/chat/completions/{completion_id}")
         yield from image_exchanges(call)
+        yield from fine_tuning_exchanges(client, call, upload, transport.app.state.rulebook.clock)
 
 
 def image_exchanges(call) -> Iterator[tuple[str, str, int, Any]]:
@@ -186,6 +189,23 @@ def responses_walk(call: Any) -> Iterator[tuple[str, str, int, Any]]:
     yield background
     yield call("POST", f"/v1/responses/{background[3]['id']}/cancel")
     yield call("GET", "/v1/responses/resp_0123456789abcdef0123456789abcdef")
+
+
+def fine_tuning_exchanges(client: httpx.Client, call: Any, upload: Any, clock: Any) -> Iterator[tuple]:
+    """Jobs created, listed, retrieved, cancelled, their events, and the checkpoints of one that succeeded."""
+    example = json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x"}]})
+    training = upload("fine-tune", (example + "\n").encode() * 10, "train.jsonl")
+    created = call("POST", "/v1/fine_tuning/jobs", json={"model": "gpt-4o-mini", "training_file": training["id"]})
+    yield created
+    job_id = created[3]["id"]
+    yield call("GET", f"/v1/fine_tuning/jobs/{job_id}")
+    yield call("GET", "/v1/fine_tuning/jobs", params={"limit": 100})
+    yield call("POST", "/v1/fine_tuning/jobs", json={"model": "gpt-4o-mini", "training_file": "Invalid File Name"})
+    other = call("POST", "/v1/fine_tuning/jobs", json={"model": "gpt-4o-mini", "training_file": training["id"]})
+    yield call("POST", f"/v1/fine_tuning/jobs/{other[3]['id']}/cancel")
+    yield call("GET", f"/v1/fine_tuning/jobs/{other[3]['id']}/events")
+    clock.advance(10)
+    yield call("GET", f"/v1/fine_tuning/jobs/{job_id}/checkpoints")
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +254,10 @@ def test_the_walk_reaches_the_recorded_operations(compared) -> None:
                           "createResponse", "getResponse", "listInputItems",
                           "cancelResponse",
                           "createEmbedding",
-                          "createCompletion", "createModeration", "listModels", "retrieveModel", "deleteModel"}
+                          "createCompletion", "createModeration", "listModels", "retrieveModel", "deleteModel",
+                          "createFineTuningJob", "retrieveFineTuningJob",
+                          "listPaginatedFineTuningJobs", "cancelFineTuningJob", "listFineTuningEvents",
+                          "listFineTuningJobCheckpoints"}
 
 
 def test_reference_server_shapes_match_real_traffic(compared) -> None:

@@ -1638,6 +1638,22 @@ PROBES.update({
 })
 
 
+def _probes_beside(name: str) -> dict[str, Callable[[Server], None]]:
+    """The ``PROBES`` of a module next to this one (the suites run with --import-mode=importlib: no sys.path)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.PROBES
+
+
+# -- fine_tuning and evals: their probes live beside this module ------------------------------------------------------
+PROBES.update(_probes_beside("probes_fine_tuning_evals"))
+
+
 @pytest.fixture
 def server_with(client_for) -> Callable[..., Server]:
     def make(*faults: str) -> Server:

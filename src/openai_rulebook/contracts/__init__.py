@@ -6,6 +6,7 @@ from openai_rulebook.contracts import (  # noqa: F401  - registers the checks
     _chat,
     _completions,
     _embeddings,
+    _fine_tuning,
     _images,
     _models,
     _moderations,

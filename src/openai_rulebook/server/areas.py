@@ -10,7 +10,9 @@ from openai_rulebook.server.batches import routes as batches
 from openai_rulebook.server.chat import routes as chat
 from openai_rulebook.server.completions import routes as completions
 from openai_rulebook.server.embeddings import routes as embeddings
+from openai_rulebook.server.evals import routes as evals
 from openai_rulebook.server.files import routes as files
+from openai_rulebook.server.fine_tuning import area as fine_tuning
 from openai_rulebook.server.images import routes as images
 from openai_rulebook.server.models import routes as models
 from openai_rulebook.server.moderations import routes as moderations
@@ -37,6 +39,8 @@ AREAS = {
     "completions": completions.router,
     "moderations": moderations.router,
     "models": models.router,
+    "fine_tuning": fine_tuning.router,
+    "evals": evals.router,
 }
 ROUTERS = tuple(AREAS.values())
 #: routes served outside /v1 and without an API key: the presigned URLs of generated images

@@ -44,3 +44,14 @@ async def require_api_key(request: Request, rules: RulesDep) -> None:
         code="invalid_api_key",
         message="Incorrect API key format: the Authorization header must be 'Bearer <API key>'.",
     )
+
+
+#: how the reference server tells an admin key from a project key: OpenAI's admin keys start ``sk-admin-``; a project
+#: key (``sk-proj-…``) or any other Bearer key is a project key
+ADMIN_KEY_PREFIX = "sk-admin-"
+
+
+def is_admin_key(request: Request) -> bool:
+    """Whether the request's Bearer key is an admin key (the router dependency has checked the scheme already)."""
+    match = _BEARER.fullmatch(request.headers.get("authorization") or "")
+    return match is not None and match.group(1).startswith(ADMIN_KEY_PREFIX)

@@ -36,7 +36,7 @@ EXTRA_FIELDS = "responses.extra_fields"
 REAL_NULLS = "responses.real_nulls"
 
 #: the collection the first id of a path names, by the path's first segment under /v1
-_TOP_LEVEL = {"vector_stores", "files", "batches", "uploads", "responses"}
+_TOP_LEVEL = {"vector_stores", "files", "batches", "uploads", "responses", "evals"}
 #: fields the real API leaves null (files.jsonl, batches.jsonl, vector_stores.jsonl), by object type: "always"
 #: may be null whatever the object's state; "unset" is null instead of absent, empty or blank
 REAL_NULL_FIELDS: dict[str, dict[str, str]] = {
