@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
+from openai_rulebook.server.chat.params import check_temperature
 from openai_rulebook.server.completions.objects import Choice, build_choices, completion, stream_events
 from openai_rulebook.server.core import sse, tokens
 from openai_rulebook.server.core.errors import APIError
@@ -168,6 +169,8 @@ async def create_completion(
     prompts = _prompts(END_OF_TEXT if body.prompt is None else body.prompt)
     max_tokens = _integer(body.max_tokens, "max_tokens", DEFAULT_MAX_TOKENS, 0)
     n = _integer(body.n, "n", 1, 1, 128)
+    # R03.5.2 names chat and legacy completions: one rule, one check and one fault for both (chat/params.py)
+    check_temperature(rules, {"temperature": body.temperature})
     stream = body.stream is True
     if body.logprobs is not None:
         if not isinstance(body.logprobs, int) or isinstance(body.logprobs, bool):
