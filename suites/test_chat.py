@@ -168,6 +168,13 @@ def test_temperature_range(api, rule, endpoint, valid_request, value):
              temperature=value)
 
 
+@pytest.mark.rule("chat.top_p_range")
+@pytest.mark.parametrize("value", [0, 1, -0.1, 1.1])
+def test_top_p_range(api, rule, endpoint, valid_request, value):
+    accepted = rule.params["min"] <= value <= rule.params["max"]
+    judge_on(api, rule, endpoint, valid_request, accepted, f"top_p={value}", {"top_p": 1}, top_p=value)
+
+
 @pytest.mark.rule("chat.penalty_range")
 @pytest.mark.parametrize("name", ["frequency_penalty", "presence_penalty"])
 @pytest.mark.parametrize("value", [-2, 2, -2.1, 2.1])

@@ -1268,6 +1268,8 @@ CHAT_PROBES: dict[str, Callable[[Server], None]] = {
     "chat.object_type": probe_chat_object_type,
     "chat.temperature_range": both(chat_range_probe("temperature", [0, 2], [-0.1, 2.1]),
                                    completions_range_probe("temperature", [0, 2], [-0.1, 2.1])),
+    "chat.top_p_range": both(chat_range_probe("top_p", [0, 1], [-0.1, 1.1]),
+                             completions_range_probe("top_p", [0, 1], [-0.1, 1.1])),
     "chat.max_completion_tokens_bound": probe_chat_bound,
     "chat.max_tokens_rejected_for_o_series": probe_chat_reasoning_refusals("max_tokens", 5),
     "chat.json_mode_valid_json": probe_chat_json_mode,

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
-from openai_rulebook.server.chat.params import check_temperature
+from openai_rulebook.server.chat.params import check_temperature, check_top_p
 from openai_rulebook.server.completions.objects import Choice, build_choices, completion, stream_events
 from openai_rulebook.server.core import sse, tokens
 from openai_rulebook.server.core.errors import APIError
@@ -179,8 +179,9 @@ async def create_completion(
     prompts = _prompts(END_OF_TEXT if body.prompt is None else body.prompt)
     max_tokens = _integer(body.max_tokens, "max_tokens", DEFAULT_MAX_TOKENS, 0)
     n = _integer(body.n, "n", 1, 1, 128)
-    # R03.5.2 names chat and legacy completions: one rule, one check and one fault for both (chat/params.py)
+    # R03.5.2 (and the spec for top_p) names chat and legacy completions: one rule, check and fault for both
     check_temperature(rules, {"temperature": body.temperature})
+    check_top_p(rules, {"top_p": body.top_p})
     stream = body.stream is True
     if body.logprobs is not None:
         if not isinstance(body.logprobs, int) or isinstance(body.logprobs, bool):
