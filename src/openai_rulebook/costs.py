@@ -1,8 +1,9 @@
 """What a rule's tests cost on the live API, measured on a recording: each exchange priced by what it used.
 
 A cassette set recorded from the reference server holds, per test, every request and its answer; the scripted model
-reports token ``usage`` as the real API does, so a 200 with usage is priced at its model's per-token rates, a media
-endpoint at its flat rate, and a rejection (4xx) at nothing (the API bills no work it refused). A test's cost is
+reports token ``usage`` as the real API does, so a 200 with usage is priced at its model's per-token rates (a chat or
+completions stream without a usage chunk by its text chunks and its request's words), a media endpoint at its flat
+rate, and a rejection (4xx) at nothing (the API bills no work it refused). A test's cost is
 shared evenly among the rules it checks. ``rulebook plan --measure-from DIR --write`` puts the result in the
 catalog as each paying rule's ``cost_usd``.
 
