@@ -146,11 +146,33 @@ def test_every_answer_names_its_object_type(api, rule, model):
 
 
 # -- parameter ranges ---------------------------------------------------------------------------------------------
+def judge_on(api, rule, endpoint, valid_request, accepted: bool, why: str, control: dict[str, Any],
+             **extra: Any) -> None:
+    """``judge`` on any endpoint the rule lists, from its cheapest valid request (``valid_request``): the rule's
+    model role belongs to chat, the other endpoints' requests name their own role's model."""
+    prepared = valid_request(endpoint)
+    response = prepared.with_json(**extra).send(api)
+    require_served(response, prepared.json_body["model"], rule.id)
+    if accepted:
+        expect_accepted(response, rule.id, why=f"{why} on {endpoint}")
+    else:
+        expect_rejected(response, rule.id, param=rule.params["param"], why=f"{why} on {endpoint}",
+                        control=lambda: prepared.with_json(**control).send(api))
+
+
 @pytest.mark.rule("chat.temperature_range")
 @pytest.mark.parametrize("value", [0, 2, -0.1, 2.1])
-def test_temperature_range(api, rule, model, value):
+def test_temperature_range(api, rule, endpoint, valid_request, value):
     accepted = rule.params["min"] <= value <= rule.params["max"]
-    judge(api, rule, model(), accepted, f"temperature={value}", {"temperature": 1}, temperature=value)
+    judge_on(api, rule, endpoint, valid_request, accepted, f"temperature={value}", {"temperature": 1},
+             temperature=value)
+
+
+@pytest.mark.rule("chat.top_p_range")
+@pytest.mark.parametrize("value", [0, 1, -0.1, 1.1])
+def test_top_p_range(api, rule, endpoint, valid_request, value):
+    accepted = rule.params["min"] <= value <= rule.params["max"]
+    judge_on(api, rule, endpoint, valid_request, accepted, f"top_p={value}", {"top_p": 1}, top_p=value)
 
 
 @pytest.mark.rule("chat.penalty_range")
@@ -205,10 +227,10 @@ def test_stop_sequences(api, rule, model, count):
 
 @pytest.mark.rule("chat.safety_identifier_length")
 @pytest.mark.parametrize("value", ["a" * 64, "a" * 65, 12345], ids=["64", "65", "integer"])
-def test_safety_identifier(api, rule, model, value):
+def test_safety_identifier(api, rule, endpoint, valid_request, value):
     accepted = isinstance(value, str) and len(value) <= rule.params["max_length"]
-    judge(api, rule, model(), accepted, f"safety_identifier {value!r:.20}", {"safety_identifier": "a" * 64},
-          safety_identifier=value)
+    judge_on(api, rule, endpoint, valid_request, accepted, f"safety_identifier {value!r:.20}",
+             {"safety_identifier": "a" * 64}, safety_identifier=value)
 
 
 # -- model-specific parameters --------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The Responses API: create, stream, background, cancel, retrieve, delete, input items (R04.1.1-R04.1.3, R03.6.1,
-R03.6.2, H.6, R03.10, R03.3.1, R07.1, R06.3, R06.4, R02.3.1, and the spec's CreateResponse and Response).
+R03.6.2, H.6, R03.7.1, R03.7.2, H.4, R03.10, R03.3.1, R07.1, R06.3, R06.4, R02.3.1, and the spec's CreateResponse,
+text.format, tool_choice and Response).
 
 Verdicts must hold on any server that keeps the rules, so:
 
@@ -16,10 +17,12 @@ Verdicts must hold on any server that keeps the rules, so:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 
 from openai_rulebook.checks import expect, expect_accepted, expect_rejected, precondition, read
@@ -157,6 +160,81 @@ def test_unknown_include_value_is_rejected(rule, create):
     known = rule.params["values"][-1]
     expect_rejected(create(include=["rulebook.unknown_value"]), rule.id, why="an include value outside the enum",
                     control=lambda: create(include=[known]))
+
+
+# -- JSON mode and tools --------------------------------------------------------------------------------------------
+#: room for a short JSON object or a function call, still cheap
+ROOMY = 60
+GREETING = {"type": "object", "properties": {"greeting": {"type": "string"}}, "required": ["greeting"],
+            "additionalProperties": False}
+CITY = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"],
+        "additionalProperties": False}
+TOOLS = [{"type": "function", "name": "get_weather", "description": "The weather in a city.", "parameters": CITY,
+          "strict": True},
+         {"type": "function", "name": "get_time", "description": "The time in a city.", "parameters": CITY,
+          "strict": True}]
+CALL_PROMPT = "What is the weather and the time in Paris?"
+
+
+def completed(rule_id: str, body: Any, what: str) -> None:
+    """The output is judged on a completed response only: one cut by the bound may be cut anywhere."""
+    if body.get("status") != "completed":
+        raise Inconclusive(f"{what}: the response is {body.get('status')!r}, not completed within {ROOMY} tokens")
+
+
+def output_texts(output: Any) -> list[str]:
+    return [part.get("text") for item in output if item.get("type") == "message"
+            for part in item.get("content") or [] if part.get("type") == "output_text"]
+
+
+@pytest.mark.rule("responses.json_mode_valid_json")
+@pytest.mark.parametrize("kind", ["json_object", "json_schema"])
+def test_json_mode_answers_json(rule, create, kind):
+    fmt: dict[str, Any] = {"type": "json_object"} if kind == "json_object" else {
+        "type": "json_schema", "name": "greeting", "strict": True, "schema": GREETING}
+    body = expect_accepted(create(input='Reply with a JSON object {"greeting": "hi"}.', max_output_tokens=ROOMY,
+                                  text={"format": fmt}), rule.id, why=kind)
+    completed(rule.id, body, kind)
+    texts = output_texts(body["output"])
+    expect(rule.id, bool(texts), expected=f"a message with output text ({kind})", actual=body.get("output"))
+    for text in texts:
+        try:
+            parsed = json.loads(text)
+        except (TypeError, ValueError):
+            expect(rule.id, False, expected=f"output text that parses as JSON ({kind})", actual=text)
+        if kind == "json_schema":
+            errors = [error.message for error in jsonschema.Draft202012Validator(GREETING).iter_errors(parsed)]
+            expect(rule.id, not errors, expected="output text that validates against the strict schema",
+                   actual=f"{text}: {errors[:2]}")
+
+
+@pytest.mark.rule("responses.json_object_requires_json_mention")
+def test_json_object_needs_json_in_the_input(rule, create):
+    fmt = {"format": {"type": "json_object"}}
+    expect_rejected(create(input="Say hi.", text=fmt), rule.id, why="json_object and no mention of JSON",
+                    control=lambda: create(input="Say hi in JSON.", max_output_tokens=ROOMY, text=fmt))
+
+
+@pytest.mark.rule("responses.tool_choice_calls")
+@pytest.mark.parametrize("choice", ["required", "named", "none"])
+def test_tool_choice_decides_the_calls(rule, create, choice):
+    value: Any = {"type": "function", "name": "get_time"} if choice == "named" else choice
+    body = expect_accepted(create(input=CALL_PROMPT, max_output_tokens=ROOMY, tools=TOOLS, tool_choice=value),
+                           rule.id, why=f"tool_choice {choice}")
+    calls = [item for item in body["output"] if str(item.get("type", "")).endswith("_call")]
+    if choice == "none":
+        expect(rule.id, not calls, expected="no tool call (tool_choice none)", actual=calls)
+        return
+    completed(rule.id, body, f"tool_choice {choice}")
+    expect(rule.id, len(calls) >= 1, expected=f"a tool call (tool_choice {choice})", actual=body.get("output"))
+    names = {tool["name"] for tool in TOOLS}
+    for call in calls:
+        expect(rule.id, call.get("type") == "function_call" and isinstance(call.get("call_id"), str)
+               and call.get("name") in names and isinstance(call.get("arguments"), str),
+               expected="a function_call with a call_id, a tool's name and string arguments", actual=call)
+        if choice == "named":
+            expect(rule.id, call.get("name") == "get_time", expected="a call to the named get_time",
+                   actual=call.get("name"))
 
 
 # -- conversation state -------------------------------------------------------------------------------------------

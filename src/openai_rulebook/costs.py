@@ -1,8 +1,9 @@
 """What a rule's tests cost on the live API, measured on a recording: each exchange priced by what it used.
 
 A cassette set recorded from the reference server holds, per test, every request and its answer; the scripted model
-reports token ``usage`` as the real API does, so a 200 with usage is priced at its model's per-token rates, a media
-endpoint at its flat rate, and a rejection (4xx) at nothing (the API bills no work it refused). A test's cost is
+reports token ``usage`` as the real API does, so a 200 with usage is priced at its model's per-token rates (a chat or
+completions stream without a usage chunk by its text chunks and its request's words), a media endpoint at its flat
+rate, and a rejection (4xx) at nothing (the API bills no work it refused). A test's cost is
 shared evenly among the rules it checks. ``rulebook plan --measure-from DIR --write`` puts the result in the
 catalog as each paying rule's ``cost_usd``.
 
@@ -78,9 +79,26 @@ def _json(text: object) -> Any:
         return None
 
 
-def _stream_usage(text: str) -> tuple[Any, Any]:
-    """The model and the last usage an SSE body reports (chat's usage chunk, Responses' completed event)."""
-    model, usage = None, None
+def _sent_text(request_body: Any) -> str:
+    """The words a chat or completions request sends: its messages' text contents, or its prompt."""
+    sent = _json(request_body)
+    if not isinstance(sent, dict):
+        return ""
+    prompt = sent.get("prompt")
+    texts = [prompt] if isinstance(prompt, str) else [p for p in prompt if isinstance(p, str)] \
+        if isinstance(prompt, list) else []
+    for message in sent.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        texts.extend([content] if isinstance(content, str) else [part.get("text", "") for part in content or []
+                                                                if isinstance(part, dict)])
+    return "\n".join(text for text in texts if isinstance(text, str))
+
+
+def _stream_usage(text: str, request_body: Any = None) -> tuple[Any, Any]:
+    """The model and the last usage an SSE body reports (chat's usage chunk, Responses' completed event). A chat or
+    completions stream without a usage chunk (no ``include_usage``) is counted: a token per chunk with text (the
+    scripted model streams a token a chunk) and the request's words by the bundled tokenizer."""
+    model, usage, pieces = None, None, 0
     for line in text.splitlines():
         if not line.startswith("data:"):
             continue
@@ -90,6 +108,15 @@ def _stream_usage(text: str) -> tuple[Any, Any]:
         inner = payload.get("response") if isinstance(payload.get("response"), dict) else payload
         model = inner.get("model") or model
         usage = inner.get("usage") if isinstance(inner.get("usage"), dict) else usage
+        for choice in inner.get("choices") or []:
+            delta = choice.get("delta") if isinstance(choice, dict) and isinstance(choice.get("delta"), dict) else {}
+            piece = delta.get("content") or delta.get("tool_calls") or (
+                choice.get("text") if isinstance(choice, dict) else None)
+            pieces += 1 if piece else 0
+    if usage is None and pieces:
+        from openai_rulebook.server.core.tokens import count
+
+        usage = {"prompt_tokens": count(_sent_text(request_body)), "completion_tokens": pieces}
     return model, usage
 
 
@@ -98,7 +125,8 @@ def exchange_cost(path: str, status: int, request_body: Any, response_text: str)
     if not 200 <= status < 300:
         return 0.0
     body = _json(response_text)
-    model, usage = (body.get("model"), body.get("usage")) if isinstance(body, dict) else _stream_usage(response_text)
+    model, usage = (body.get("model"), body.get("usage")) if isinstance(body, dict) else _stream_usage(
+        response_text, request_body)
     sent = _json(request_body)
     if model is None and isinstance(sent, dict):
         model = sent.get("model")

@@ -92,6 +92,12 @@ def test_an_exchange_costs_its_usage_at_its_models_rates_and_a_rejection_nothing
               "data: [DONE]\n\n")
     assert exchange_cost("/v1/chat/completions", 200, None, stream) == pytest.approx((10 * 0.15 + 2 * 0.6) / 1e6)
     assert exchange_cost("/v1/images/generations", 200, '{"model": "dall-e-2"}', '{"data": []}') == 0.016
+    # a stream without a usage chunk: a token per chunk with text, the request's words by the bundled tokenizer
+    chunks = "".join(f'data: {{"model":"gpt-4o-mini","choices":[{{"index":0,"delta":{{"content":"{word}"}}}}]}}\n\n'
+                     for word in ("Hi", " there"))
+    sent = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Say hi."}]})
+    assert exchange_cost("/v1/chat/completions", 200, sent, chunks + "data: [DONE]\n\n") == pytest.approx(
+        (3 * 0.15 + 2 * 0.6) / 1e6)
     assert exchange_cost("/v1/vector_stores", 200, None, '{"object": "vector_store"}') == 0.0
 
 

@@ -3,6 +3,7 @@ its rule, and reads nothing another rule's fault changes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -151,7 +152,40 @@ def probe_gpt5_pro(server: Any) -> None:
     _create(server, 400, model="gpt-5-pro", reasoning={"effort": "low"})
 
 
+def probe_json_mode(server: Any) -> None:
+    schema = {"type": "object", "properties": {"greeting": {"type": "string"}}, "required": ["greeting"],
+              "additionalProperties": False}
+    for fmt in ({"type": "json_object"}, {"type": "json_schema", "name": "g", "strict": True, "schema": schema}):
+        body = _create(server, input="Answer in JSON.", max_output_tokens=60, text={"format": fmt})
+        text = body["output"][0]["content"][0]["text"]
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+        assert isinstance(parsed, dict) and "greeting" in parsed or fmt["type"] == "json_object", text
+        assert isinstance(parsed, dict), text
+
+
+def probe_json_mention(server: Any) -> None:
+    fmt = {"format": {"type": "json_object"}}
+    _create(server, input="Answer in JSON.", max_output_tokens=60, text=fmt)
+    _create(server, 400, input="Say hi.", text=fmt)
+
+
+def probe_tool_choice(server: Any) -> None:
+    tools = [{"type": "function", "name": name, "parameters": {"type": "object", "properties": {}}}
+             for name in ("get_weather", "get_time")]
+    for choice, wanted in (("required", "get_weather"), ({"type": "function", "name": "get_time"}, "get_time")):
+        output = _create(server, input="Weather?", max_output_tokens=60, tools=tools, tool_choice=choice)["output"]
+        assert [item.get("name") for item in output if item["type"] == "function_call"] == [wanted], output
+    output = _create(server, input="Weather?", tools=tools, tool_choice="none")["output"]
+    assert all(item["type"] != "function_call" for item in output), output
+
+
 RESPONSES_PROBES: dict[str, Callable[[Any], None]] = {
+    "responses.json_mode_valid_json": probe_json_mode,
+    "responses.json_object_requires_json_mention": probe_json_mention,
+    "responses.tool_choice_calls": probe_tool_choice,
     "responses.endpoints_exist": probe_endpoints,
     "responses.max_output_tokens_bound": probe_bound,
     "responses.max_output_tokens_min": range_probe("max_output_tokens", [16], [15]),

@@ -189,3 +189,11 @@ def test_stored_completions_may_look_like_the_create(client, client_for):
     other = varied(client_for, "chat.stored_like_created")
     kept = ok(chat(other, store=True))
     assert ok(other.get(f"{CHAT}/{kept['id']}")) == {**kept, "metadata": {}}
+
+
+def test_several_choices_may_stream_interleaved(client_for):
+    response = chat(varied(client_for, "chat.stream_choices_interleaved"), n=2, stream=True, max_completion_tokens=3)
+    events = parse_events(response.text)
+    indexes = [chunk["choices"][0]["index"] for chunk in (e.data for e in events if isinstance(e.data, dict))]
+    assert indexes[:4] == [0, 1, 0, 1], indexes
+    assert check_chat_stream(events, request={"n": 2}) == []

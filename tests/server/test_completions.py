@@ -83,3 +83,19 @@ def test_the_stream_fault_drops_done(client_for) -> None:
     client = client_for(create_app(faults=["completions.stream_without_done"]))
     events = parse_events(complete(client, stream=True).content)
     assert not events[-1].is_done and check_completions_stream(events)
+
+
+def test_the_completions_variants_keep_the_checker_and_the_arithmetic(client, client_for) -> None:
+    plain = complete(client).json()["usage"]
+    more = complete(client_for(create_app(variants=["completions.prompt_tokens_plus_one"]))).json()["usage"]
+    assert more["prompt_tokens"] == plain["prompt_tokens"] + 1
+    assert more["total_tokens"] == more["prompt_tokens"] + more["completion_tokens"]
+    interleaved = client_for(create_app(variants=["completions.stream_choices_interleaved"]))
+    events = parse_events(complete(interleaved, n=2, stream=True).content)
+    indexes = [event.data["choices"][0]["index"] for event in events if isinstance(event.data, dict)]
+    assert indexes[:4] == [0, 1, 0, 1], indexes
+    assert check_completions_stream(events, request={"n": 2}) == []
+    extra = client_for(create_app(variants=["completions.chunk_extra_field"]))
+    events = parse_events(complete(extra, stream=True).content)
+    assert all(event.data.get("x_rulebook_variant") is True for event in events if isinstance(event.data, dict))
+    assert check_completions_stream(events) == []

@@ -1090,6 +1090,39 @@ def chat_range_probe(param: str, good: list[Any], bad: list[Any], **extra: Any) 
     return probe
 
 
+def completions_range_probe(param: str, good: list[Any], bad: list[Any]) -> Callable[[Server], None]:
+    """The same range on POST /v1/completions, where a rule of chat's also holds (chat.temperature_range)."""
+    def probe(server: Server) -> None:
+        body = {"model": "gpt-3.5-turbo-instruct", "prompt": "Hi", "max_tokens": 1}
+        for value in good:
+            accepted(server.api.post("/v1/completions", json={**body, param: value}))
+        for value in bad:
+            refused(server.api.post("/v1/completions", json={**body, param: value}), param=param)
+
+    return probe
+
+
+def responses_range_probe(param: str, good: list[Any], bad: list[Any]) -> Callable[[Server], None]:
+    """The same range on POST /v1/responses, where a rule of chat's also holds (chat.safety_identifier_length)."""
+    def probe(server: Server) -> None:
+        body = {"model": "gpt-4o-mini", "input": "Hi", "max_output_tokens": 16}
+        for value in good:
+            accepted(server.api.post("/v1/responses", json={**body, param: value}))
+        for value in bad:
+            refused(server.api.post("/v1/responses", json={**body, param: value}), param=param)
+
+    return probe
+
+
+def both(*probes: Callable[[Server], None]) -> Callable[[Server], None]:
+    """A rule whose endpoints several probes cover: every one of them must pass."""
+    def probe(server: Server) -> None:
+        for each in probes:
+            each(server)
+
+    return probe
+
+
 def probe_chat_bound(server: Server):
     body = accepted(chat(server, max_completion_tokens=3))
     assert body["usage"]["completion_tokens"] <= 3 and body["choices"][0]["finish_reason"] == "length", body
@@ -1233,12 +1266,16 @@ def probe_chat_messages_cursor(server: Server):
 CHAT_PROBES: dict[str, Callable[[Server], None]] = {
     "chat.endpoints_exist": probe_chat_endpoints,
     "chat.object_type": probe_chat_object_type,
-    "chat.temperature_range": chat_range_probe("temperature", [0, 2], [-0.1, 2.1]),
+    "chat.temperature_range": both(chat_range_probe("temperature", [0, 2], [-0.1, 2.1]),
+                                   completions_range_probe("temperature", [0, 2], [-0.1, 2.1])),
+    "chat.top_p_range": both(chat_range_probe("top_p", [0, 1], [-0.1, 1.1]),
+                             completions_range_probe("top_p", [0, 1], [-0.1, 1.1])),
     "chat.max_completion_tokens_bound": probe_chat_bound,
     "chat.max_tokens_rejected_for_o_series": probe_chat_reasoning_refusals("max_tokens", 5),
     "chat.json_mode_valid_json": probe_chat_json_mode,
     "chat.json_object_requires_json_mention": probe_chat_json_mention,
-    "chat.safety_identifier_length": chat_range_probe("safety_identifier", ["a" * 64], ["a" * 65, 5]),
+    "chat.safety_identifier_length": both(chat_range_probe("safety_identifier", ["a" * 64], ["a" * 65, 5]),
+                                          responses_range_probe("safety_identifier", ["a" * 64], ["a" * 65, 5])),
     "chat.top_logprobs_range": chat_range_probe("top_logprobs", [0, 20], [-1, 21], logprobs=True),
     "chat.stop_not_for_o3": probe_chat_reasoning_refusals("stop", ["\n"]),
     "chat.stored_completions_only": probe_chat_stored_only,

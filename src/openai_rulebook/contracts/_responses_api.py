@@ -6,6 +6,7 @@ Streams are judged by the stream checker (``openai_rulebook.streams``, calibrate
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from openai_rulebook.catalog import Rule
@@ -100,3 +101,55 @@ def output_items(rule: Rule, seen: Seen) -> None:
         elif item.get("type") == "reasoning":
             expect(rule.id, isinstance(item.get("summary"), list), expected=f"output[{index}].summary an array",
                    actual=item)
+
+
+def _text_format(seen: Seen) -> str | None:
+    text = _sent(seen).get("text")
+    fmt = text.get("format") if isinstance(text, dict) else None
+    return fmt.get("type") if isinstance(fmt, dict) else None
+
+
+def _completed(seen: Seen) -> bool:
+    return _is_response(seen) and _body(seen).get("status") == "completed"
+
+
+@contract("responses.json_mode_valid_json",
+          when=lambda seen: _completed(seen) and _text_format(seen) in ("json_object", "json_schema"))
+def json_mode_answers_json(rule: Rule, seen: Seen) -> None:
+    """Parsing only: a recorded request's schema may use keywords the client's SDK rewrote, so the schema itself is
+    judged by the suite's own requests."""
+    for item in _body(seen).get("output") or []:
+        if not isinstance(item, dict) or item.get("type") != "message":
+            continue
+        for part in item.get("content") or []:
+            if not isinstance(part, dict) or part.get("type") != "output_text":
+                continue
+            try:
+                json.loads(part.get("text"))
+                parsed = True
+            except (TypeError, ValueError):
+                parsed = False
+            expect(rule.id, parsed, expected=f"output text that parses as JSON ({_text_format(seen)})",
+                   actual=part.get("text"))
+
+
+def _tool_choice_judged(seen: Seen) -> bool:
+    """``required``, ``none`` or a named function (``auto``, ``allowed_tools`` and built-in tools promise nothing)."""
+    choice = _sent(seen).get("tool_choice")
+    return _completed(seen) and (choice in ("required", "none") or (
+        isinstance(choice, dict) and choice.get("type") == "function" and isinstance(choice.get("name"), str)))
+
+
+@contract("responses.tool_choice_calls", when=_tool_choice_judged)
+def tool_choice_calls(rule: Rule, seen: Seen) -> None:
+    choice = _sent(seen)["tool_choice"]
+    output = _body(seen).get("output") or []
+    calls = [item for item in output if isinstance(item, dict) and str(item.get("type", "")).endswith("_call")]
+    if choice == "none":
+        expect(rule.id, not calls, expected="no tool call (tool_choice none)", actual=calls)
+    elif choice == "required":
+        expect(rule.id, len(calls) >= 1, expected="a tool call (tool_choice required)", actual=output)
+    else:
+        named = [call for call in calls if call.get("type") == "function_call" and call.get("name") == choice["name"]]
+        expect(rule.id, len(named) >= 1, expected=f"a function_call to {choice['name']!r} (the named tool_choice)",
+               actual=calls)

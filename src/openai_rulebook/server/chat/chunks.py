@@ -9,11 +9,12 @@ the usage, last before ``[DONE]``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain, zip_longest
 from hashlib import blake2b
 from typing import Any
 
 from openai_rulebook.server.chat.replies import Choice
-from openai_rulebook.server.chat.variants import CHUNK_OBFUSCATION
+from openai_rulebook.server.chat.variants import CHOICES_INTERLEAVED, CHUNK_OBFUSCATION
 from openai_rulebook.server.core import sse, tokens
 from openai_rulebook.server.core.faults import Fault, Rules, register
 
@@ -59,13 +60,22 @@ def stream_body(head: dict[str, Any], answered: list[Choice], usage: dict[str, A
             data["obfuscation"] = obfuscation
         return sse.data_event(data)
 
-    for choice in answered:
-        for delta in _deltas(choice):
-            yield chunk([{"index": choice.index, "delta": delta, "logprobs": None, "finish_reason": None}])
+    def parts(choice: Choice) -> list[dict[str, Any]]:
+        """The choice's entries of ``choices``, one per chunk: its deltas, then its finish."""
         finish = choice.finish_reason
         if finish == "stop":
             finish = rules.behaviour(FINISH_VALUES, "stop", "eos")
-        yield chunk([{"index": choice.index, "delta": {}, "logprobs": None, "finish_reason": finish}])
+        return [*({"index": choice.index, "delta": delta, "logprobs": None, "finish_reason": None}
+                  for delta in _deltas(choice)),
+                {"index": choice.index, "delta": {}, "logprobs": None, "finish_reason": finish}]
+
+    per_choice = [parts(choice) for choice in answered]
+    if rules.variants.choose(CHOICES_INTERLEAVED, False, True):  # a chunk of each choice in turn
+        ordered = [part for turn in zip_longest(*per_choice) for part in turn if part is not None]
+    else:
+        ordered = list(chain.from_iterable(per_choice))
+    for part in ordered:
+        yield chunk([part])
     if include_usage and rules.behaviour(INCLUDE_USAGE, True, False):
         yield chunk([], usage)
     if rules.behaviour(STREAM, True, False):

@@ -1,9 +1,9 @@
 """What a chat completion request may ask: each parameter rule of the catalog, checked in one place, with its fault.
 
 The ranges are the rulebook's (temperature, top_logprobs, safety_identifier) and the official spec's (n, penalties,
-logit_bias, stop, tool_choice); model-specific refusals (``max_tokens`` and ``stop`` on reasoning models) read the
-model table. ``check_temperature`` and ``check_safety_identifier`` are shared with the other model-backed areas whose
-rules they also cover (legacy completions, Responses), so that each rule keeps one fault.
+logit_bias, stop, tool_choice, top_p); model-specific refusals (``max_tokens`` and ``stop`` on reasoning models) read
+the model table. ``check_temperature``, ``check_top_p`` and ``check_safety_identifier`` are shared with the other
+model-backed areas whose rules they also cover (legacy completions, Responses), so that each rule keeps one fault.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from openai_rulebook.server.core.model_table import Model
 from openai_rulebook.server.core.scripted_model import message_text
 
 TEMPERATURE = "chat.temperature_range"
+TOP_P = "chat.top_p_range"
 MAX_TOKENS_O_SERIES = "chat.max_tokens_rejected_for_o_series"
 JSON_MENTION = "chat.json_object_requires_json_mention"
 SAFETY_IDENTIFIER = "chat.safety_identifier_length"
@@ -38,6 +39,8 @@ FLOAT_SLACK = 0.1 + 1e-9
 register(
     Fault("chat.accept_temperature_off_range", rule=TEMPERATURE,
           description="temperature -0.1 and 2.1 are accepted (-0.2 and 2.2 are still refused)"),
+    Fault("chat.accept_top_p_off_range", rule=TOP_P,
+          description="top_p -0.1 and 1.1 are accepted (-0.2 and 1.2 are still refused)"),
     Fault("chat.accept_max_tokens_for_reasoning", rule=MAX_TOKENS_O_SERIES,
           description="max_tokens is accepted for o-series (reasoning) models, as the bound"),
     Fault("chat.json_object_without_mention", rule=JSON_MENTION,
@@ -101,6 +104,11 @@ def check_temperature(rules: Rules, body: dict[str, Any]) -> None:
     _float_range(rules, TEMPERATURE, body, "temperature", 0, 2)
 
 
+def check_top_p(rules: Rules, body: dict[str, Any]) -> None:
+    """``top_p`` from 0 to 1 (chat and legacy completions)."""
+    _float_range(rules, TOP_P, body, "top_p", 0, 1)
+
+
 def check_safety_identifier(rules: Rules, body: dict[str, Any]) -> None:
     """``safety_identifier``: a string of at most 64 characters (chat completions and Responses)."""
     value = body.get("safety_identifier")
@@ -151,9 +159,7 @@ def check_request(rules: Rules, body: dict[str, Any], model: Model) -> None:
     check_temperature(rules, body)
     _float_range(rules, PENALTIES, body, "frequency_penalty", -2, 2)
     _float_range(rules, PENALTIES, body, "presence_penalty", -2, 2)
-    top_p = _number(body, "top_p")
-    if top_p is not None and not 0 <= top_p <= 1:
-        raise _invalid("top_p", f"Invalid 'top_p': expected a number between 0 and 1, but got {top_p:g} instead.")
+    check_top_p(rules, body)
     n = _integer(body, "n")
     if n is not None:
         rules.enforce_range(N_RANGE, n, 1, N_MAX, param="n", name="n")

@@ -9,6 +9,7 @@ PROMPT_TOKENS_PLUS_ONE = "chat.prompt_tokens_plus_one"
 CHUNK_OBFUSCATION = "chat.chunk_obfuscation"
 STORED_LIKE_CREATED = "chat.stored_like_created"
 ASKED_MODEL_NAME = "chat.asked_model_name"
+CHOICES_INTERLEAVED = "chat.stream_choices_interleaved"
 
 register_variant(
     Variant(PROMPT_TOKENS_PLUS_ONE, description="prompt_tokens is one more (another tokenizer, a special token), "
@@ -19,4 +20,7 @@ register_variant(
                                              "metadata): usage with details, messages with refusal and annotations, "
                                              "none of the request's echoed parameters"),
     Variant(ASKED_MODEL_NAME, description="'model' echoes the name asked instead of the dated snapshot"),
+    Variant(CHOICES_INTERLEAVED, description="a stream of several choices (n > 1) interleaves their chunks, a chunk "
+                                             "of each in turn, as the live API's do (chat.jsonl: all 7 streams of "
+                                             "several choices)"),
 )

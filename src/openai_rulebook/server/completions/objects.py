@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain, zip_longest
 from typing import Any
 
 from openai_rulebook.server.core import scripted_model, tokens
@@ -69,22 +70,29 @@ def completion(completion_id: str, created: int, model: str, object_type: str, c
 
 
 def stream_events(completion_id: str, created: int, model: str, object_type: str, choices: list[Choice], *,
-                  usage: dict[str, int] | None, repeat_finish: bool) -> list[dict[str, Any]]:
+                  usage: dict[str, int] | None, repeat_finish: bool, interleave: bool = False,
+                  extra_field: bool = False) -> list[dict[str, Any]]:
     """The chunks of a streamed completion: each choice token by token, then its finishing chunk (empty text and
-    the finish_reason); with ``include_usage`` a last chunk with the usage and no choices."""
+    the finish_reason); with ``include_usage`` a last chunk with the usage and no choices. ``interleave``: the
+    choices' chunks a chunk of each in turn (as the live API sends them); ``extra_field``: every chunk carries an
+    undocumented member (both variants)."""
     def chunk(choice_list: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-        return {"id": completion_id, "object": object_type, "created": created, "choices": choice_list,
+        body = {"id": completion_id, "object": object_type, "created": created, "choices": choice_list,
                 "model": model, **extra}
+        return {**body, "x_rulebook_variant": True} if extra_field else body
 
-    events = []
+    per_choice = []
     for choice in choices:
-        for token in tokens.encode(choice.text):
-            events.append(chunk([{"text": tokens.decode([token]), "index": choice.index, "logprobs": None,
-                                  "finish_reason": None}]))
+        parts = [{"text": tokens.decode([token]), "index": choice.index, "logprobs": None, "finish_reason": None}
+                 for token in tokens.encode(choice.text)]
         finish = {"text": "", "index": choice.index, "logprobs": None, "finish_reason": choice.finish_reason}
-        events.append(chunk([finish]))
+        parts.append(finish)
         if repeat_finish and choice.finish_reason == "length":
-            events.append(chunk([dict(finish)]))
+            parts.append(dict(finish))
+        per_choice.append(parts)
+    ordered = ([part for turn in zip_longest(*per_choice) for part in turn if part is not None] if interleave
+               else list(chain.from_iterable(per_choice)))
+    events = [chunk([part]) for part in ordered]
     if usage is not None:
         events.append(chunk([], usage=usage))
     return events

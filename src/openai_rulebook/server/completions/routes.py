@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
+from openai_rulebook.server.chat.params import check_temperature, check_top_p
 from openai_rulebook.server.completions.objects import Choice, build_choices, completion, stream_events
 from openai_rulebook.server.core import sse, tokens
 from openai_rulebook.server.core.errors import APIError
@@ -44,6 +45,9 @@ END_OF_TEXT = "<|endoftext|>"
 CONTEXT_ONE_MORE = "completions.context_one_more"
 SNAPSHOT_NAME = "completions.model_snapshot_name"
 REPEAT_FINISH = "completions.repeat_finish_chunk"
+PROMPT_TOKENS_PLUS_ONE = "completions.prompt_tokens_plus_one"
+CHOICES_INTERLEAVED = "completions.stream_choices_interleaved"
+CHUNK_EXTRA_FIELD = "completions.chunk_extra_field"
 
 register(
     Fault("completions.accept_missing_prompt", rule=REQUIRED,
@@ -79,6 +83,13 @@ register_variant(
                                        "), as the live API does"),
     Variant(REPEAT_FINISH, description="a completions stream sends one more empty chunk repeating "
                                        "finish_reason='length' for a choice cut by max_tokens, as the live API does"),
+    Variant(PROMPT_TOKENS_PLUS_ONE, description="usage.prompt_tokens (and total_tokens with it) is one more than our "
+                                                "tokenizer counts, as another tokenizer's special token makes it"),
+    Variant(CHOICES_INTERLEAVED, description="a stream of several choices (n > 1, or several prompts) interleaves "
+                                             "their chunks, a chunk of each in turn, as the live API does "
+                                             "(completions.jsonl)"),
+    Variant(CHUNK_EXTRA_FIELD, description="every stream chunk carries an extra undocumented member "
+                                           "('x_rulebook_variant')"),
 )
 
 router = APIRouter(tags=["completions"])
@@ -168,6 +179,9 @@ async def create_completion(
     prompts = _prompts(END_OF_TEXT if body.prompt is None else body.prompt)
     max_tokens = _integer(body.max_tokens, "max_tokens", DEFAULT_MAX_TOKENS, 0)
     n = _integer(body.n, "n", 1, 1, 128)
+    # R03.5.2 (and the spec for top_p) names chat and legacy completions: one rule, check and fault for both
+    check_temperature(rules, {"temperature": body.temperature})
+    check_top_p(rules, {"top_p": body.top_p})
     stream = body.stream is True
     if body.logprobs is not None:
         if not isinstance(body.logprobs, int) or isinstance(body.logprobs, bool):
@@ -184,6 +198,7 @@ async def create_completion(
         rules.enforce(SUFFIX, model.id in SUFFIX_MODELS, param="suffix",
                       message=f"The model {model.id} does not support suffix (insert mode).")
     prompt_tokens = sum(count for _, count in prompts)
+    reported_prompt_tokens = rules.variants.choose(PROMPT_TOKENS_PLUS_ONE, prompt_tokens, prompt_tokens + 1)
     window = rules.variants.choose(CONTEXT_ONE_MORE, model.context_window, model.context_window + 1)
     longest = max(count for _, count in prompts)
     rules.enforce(
@@ -202,8 +217,8 @@ async def create_completion(
     # the fault is the JSON object's: stream chunks keep their type (completions.stream_sse judges those)
     object_type = "text_completion" if stream else rules.behaviour(OBJECT_TYPE, "text_completion", "completion")
     completion_tokens = sum(choice.generation.completion_tokens for choice in choices)
-    total = prompt_tokens + completion_tokens
-    usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+    total = reported_prompt_tokens + completion_tokens
+    usage = {"prompt_tokens": reported_prompt_tokens, "completion_tokens": completion_tokens,
              "total_tokens": rules.behaviour(USAGE, total, total + 1)}
     if stream:
         options = body.stream_options if isinstance(body.stream_options, dict) else {}
@@ -212,6 +227,8 @@ async def create_completion(
             usage=usage if options.get("include_usage") is True else None,
             repeat_finish=rules.variants.choose(REPEAT_FINISH, False, True) if any(
                 choice.finish_reason == "length" for choice in choices) else False,
+            interleave=rules.variants.choose(CHOICES_INTERLEAVED, False, True),
+            extra_field=rules.variants.choose(CHUNK_EXTRA_FIELD, False, True),
         )
         framed = [sse.data_event(event) for event in events]
         if rules.behaviour(STREAM, True, False):

@@ -34,6 +34,7 @@ MODELS: dict[str, Model] = {model.id: model for model in (
     Model("o3-mini", "reasoning", 1737146383, context_window=200_000, max_output_tokens=100_000),
     Model("o3", "reasoning", 1744225308, context_window=200_000, max_output_tokens=100_000),
     Model("gpt-5-mini", "reasoning", 1754425928, context_window=400_000, max_output_tokens=128_000),
+    Model("gpt-5-nano", "reasoning", 1754426384, context_window=400_000, max_output_tokens=128_000),
     Model("gpt-5", "reasoning", 1754425777, context_window=400_000, max_output_tokens=128_000),
     Model("gpt-5-pro", "reasoning", 1759469707, context_window=400_000, max_output_tokens=272_000),
     Model("gpt-3.5-turbo-instruct", "completions", 1692901427, context_window=4_096, max_output_tokens=4_096),

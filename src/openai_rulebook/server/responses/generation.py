@@ -56,10 +56,14 @@ def input_items(value: Any, ids: IdSequence) -> list[InputItem]:
     return items
 
 
-def json_mode(request: dict[str, Any]) -> bool:
+def text_format(request: dict[str, Any]) -> dict[str, Any]:
+    """``text.format`` (``{"type": "text"}``, ``json_object`` or ``json_schema`` with its ``schema``), or ``{}``."""
     text = request.get("text") if isinstance(request.get("text"), dict) else {}
-    fmt = text.get("format") if isinstance(text.get("format"), dict) else {}
-    return fmt.get("type") in ("json_object", "json_schema")
+    return text.get("format") if isinstance(text.get("format"), dict) else {}
+
+
+def json_mode(request: dict[str, Any]) -> bool:
+    return text_format(request).get("type") in ("json_object", "json_schema")
 
 
 def effort_of(request: dict[str, Any], model: Model) -> str | None:
@@ -87,9 +91,22 @@ def _function_call(request: dict[str, Any], prompt: str, ids: IdSequence) -> dic
             "name": tool.get("name")}
 
 
+def _reply(request: dict[str, Any], prompt: str, bound: Any, reasoning: int,
+           as_json: bool) -> scripted_model.Generation:
+    """The message's words: plain, in JSON mode a JSON object, with a json_schema an instance of the schema."""
+    bound = bound if isinstance(bound, int) else None
+    fmt = text_format(request)
+    if as_json and fmt.get("type") == "json_schema":
+        instance = scripted_model.tool_arguments(fmt.get("schema") or {}, seed=len(prompt))
+        return scripted_model.generate(json.dumps(instance), max_tokens=bound, reasoning_tokens=reasoning)
+    return scripted_model.reply(prompt, max_tokens=bound, json_mode=as_json and json_mode(request),
+                                reasoning_tokens=reasoning)
+
+
 def generate(request: dict[str, Any], model: Model, conversation: list[dict[str, Any]],
-             ids: IdSequence) -> tuple[Outcome, int]:
-    """The response's outcome, and its input tokens (the whole conversation's)."""
+             ids: IdSequence, *, as_json: bool = True, call_tools: bool = True) -> tuple[Outcome, int]:
+    """The response's outcome, and its input tokens (the whole conversation's). ``as_json`` and ``call_tools``
+    off are faults: JSON mode answered in plain words, a demanded tool call answered with a message."""
     prompt = scripted_model.prompt_of(conversation)
     input_tokens = scripted_model.prompt_tokens(conversation)
     effort = effort_of(request, model)
@@ -98,15 +115,14 @@ def generate(request: dict[str, Any], model: Model, conversation: list[dict[str,
     output: list[dict[str, Any]] = []
     if model.kind == "reasoning":
         output.append({"id": ids.next("rs"), "type": "reasoning", "content": [], "summary": []})
-    call = _function_call(request, prompt, ids)
+    call = _function_call(request, prompt, ids) if call_tools else None
     if call is not None:
         spent = tokens.count(call["arguments"])
         output.append(call)
         generation = scripted_model.generate("", max_tokens=bound, reasoning_tokens=reasoning)
         output_tokens, status, text = spent + generation.completion_tokens, "completed", ""
     else:
-        generation = scripted_model.reply(prompt, max_tokens=bound if isinstance(bound, int) else None,
-                                          json_mode=json_mode(request), reasoning_tokens=reasoning)
+        generation = _reply(request, prompt, bound, reasoning, as_json)
         status = "incomplete" if generation.finish_reason == "length" else "completed"
         text = generation.text
         if text or status == "completed":

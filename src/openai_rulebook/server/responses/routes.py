@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict
 
+from openai_rulebook.server.chat.params import check_safety_identifier, mentions_json
 from openai_rulebook.server.core import model_table
 from openai_rulebook.server.core.errors import APIError
 from openai_rulebook.server.core.faults import Fault, Rules, RulesDep, register
@@ -43,6 +44,9 @@ STATUS_VALUES = "responses.status_values"
 USAGE_ARITHMETIC = "responses.usage_arithmetic"
 OUTPUT_SHAPES = "responses.output_shapes"
 BACKGROUND_LIFECYCLE = "responses.background_lifecycle"
+JSON_MODE = "responses.json_mode_valid_json"
+JSON_MENTION = "responses.json_object_requires_json_mention"
+TOOL_CHOICE_CALLS = "responses.tool_choice_calls"
 INPUT_ITEMS = ListRules("responses.input_items", default_order="desc")
 
 MAX_OUTPUT_TOKENS_MINIMUM = 16
@@ -96,6 +100,12 @@ register(
           description="output_text parts of output messages lack their annotations array"),
     Fault("responses.background_created_completed", rule=BACKGROUND_LIFECYCLE,
           description="a background response is answered completed at once, never queued or in progress"),
+    Fault("responses.json_mode_plain_text", rule=JSON_MODE,
+          description="with text.format json_object or json_schema the reply is plain words, not JSON"),
+    Fault("responses.json_object_without_mention", rule=JSON_MENTION,
+          description="text.format json_object is accepted when neither input nor instructions mention JSON"),
+    Fault("responses.tool_choice_required_answers_text", rule=TOOL_CHOICE_CALLS,
+          description="tool_choice required or a named function is accepted but answered with a message, no call"),
     Fault("responses.input_items.accept_limit_out_of_range", rule=INPUT_ITEMS.limit_range,
           description="input_items accepts limit=0 and limit=101"),
     Fault("responses.input_items.default_order_asc", rule=INPUT_ITEMS.order_default,
@@ -178,6 +188,8 @@ def _check_request(body: dict[str, Any], model: model_table.Model, rules: Rules)
                 raise APIError(400, f"Unsupported parameter: '{name}' is not supported with this model.", param=name)
     _float_range(rules, TEMPERATURE_RANGE, body, "temperature", TEMPERATURE_MAX)
     _float_range(rules, TOP_P_RANGE, body, "top_p", TOP_P_MAX)
+    # R03.9.1 names chat completions and Responses: one rule, one check and one fault for both (chat/params.py)
+    check_safety_identifier(rules, body)
     top = _integer(body, "top_logprobs")
     if top is not None:
         rules.enforce_range(TOP_LOGPROBS_RANGE, top, 0, TOP_LOGPROBS_MAX, param="top_logprobs", name="top_logprobs")
@@ -270,7 +282,13 @@ async def create_response(
     _check_request(body, model, rules)
     metadata = check_metadata(rules, body.get("metadata"))
     conversation = _conversation(body, responses, rules)
-    outcome, input_tokens = generation.generate(body, model, conversation, state.ids)
+    if generation.text_format(body).get("type") == "json_object":
+        rules.enforce(JSON_MENTION, mentions_json(conversation), param="input",
+                      message="Response input messages must contain the word 'json' in some form to use 'text.format' "
+                              "of type 'json_object'.")
+    outcome, input_tokens = generation.generate(body, model, conversation, state.ids,
+                                                as_json=rules.behaviour(JSON_MODE, True, False),
+                                                call_tools=rules.behaviour(TOOL_CHOICE_CALLS, True, False))
     disabled = body.get("truncation", "disabled") in (None, "disabled")
     if disabled and input_tokens > model.context_window:
         rules.enforce(TRUNCATION_OVERFLOW, False, param="input", code="context_length_exceeded",
