@@ -150,6 +150,63 @@ def relax_members(spec: dict[str, Any], operations: Iterable[tuple[str, str]], m
     return editor.root
 
 
+def shallow_members(spec: dict[str, Any], members: Iterable[str]) -> dict[str, Any]:
+    """A copy of ``spec`` whose JSON request bodies hold each ``"<METHOD> /v1/path> <member>"`` only to its top-level
+    JSON types (a string or an array, not what the array's items must be).
+
+    For members whose schemas run to hundreds of nodes (Responses' ``input``, ``tools``): schemathesis' coverage
+    phase draws cases for every node, thousands of them, where the area's own rules judge what the items hold. The
+    request schema of such an operation becomes one flat object (its ``allOf`` merged); components stay as they
+    were, since responses use them too.
+    """
+    by_operation: dict[tuple[str, str], list[str]] = {}
+    for entry in members:
+        where, _, member = str(entry).rpartition(" ")
+        endpoint = Endpoint.parse(where)
+        by_operation.setdefault((endpoint.template, endpoint.method.lower()), []).append(member)
+    if not by_operation:
+        return spec
+    schemas = spec.get("components", {}).get("schemas", {})
+
+    def resolve(node: Any) -> Any:
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            node = schemas[node["$ref"].rsplit("/", 1)[1]]
+        return node
+
+    def flat(node: Any) -> tuple[dict[str, Any], list[str]]:
+        node = resolve(node)
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for part in node.get("allOf", []):
+            more, needed = flat(part)
+            properties.update(more)
+            required += needed
+        properties.update(node.get("properties") or {})
+        return properties, required + list(node.get("required") or [])
+
+    def top_types(node: Any) -> list[str]:
+        node = resolve(node)
+        alternatives = node.get("anyOf") or node.get("oneOf")
+        if alternatives:
+            return sorted({kind for alternative in alternatives for kind in top_types(alternative)})
+        kind = node.get("type")
+        return kind if isinstance(kind, list) else [kind] if isinstance(kind, str) else []
+
+    paths = dict(spec["paths"])
+    for (spec_path, method), names in by_operation.items():
+        operation = dict(paths[spec_path][method])
+        content = dict(operation["requestBody"]["content"])
+        properties, required = flat(content["application/json"]["schema"])
+        for name in names:
+            kinds = top_types(properties[name])
+            properties[name] = {"type": kinds[0] if len(kinds) == 1 else kinds}
+        content["application/json"] = {**content["application/json"], "schema": {
+            "type": "object", "properties": properties, "required": sorted(set(required))}}
+        operation["requestBody"] = {**operation["requestBody"], "content": content}
+        paths[spec_path] = {**paths[spec_path], method: operation}
+    return {**spec, "paths": paths}
+
+
 def served_endpoints(target: Target) -> frozenset[str] | None:
     """What the target serves, when that is known: the reference server's routes (also for a set recorded from it).
 
@@ -249,6 +306,8 @@ class CaseRunner:
     #: member the case breaks is never replaced, and a negative case gets no member it left out
     path_ids: dict[str, str] = field(default_factory=dict)
     body_values: dict[str, Any] = field(default_factory=dict)
+    #: body members a positive case never sends: what would make a valid request cost more than the rule needs
+    body_dropped: frozenset[str] = frozenset()
     left_to_other_rules: frozenset[str] = frozenset()
     sent: int = 0  #: requests sent
     documented: int = 0  #: responses whose status the spec documents for the operation
@@ -274,6 +333,8 @@ class CaseRunner:
         if isinstance(case.body, dict) and self.body_values:
             case.body = {**case.body, **{name: value for name, value in self.body_values.items()
                                          if name not in negated and (name in case.body or not negative)}}
+        if isinstance(case.body, dict) and self.body_dropped and not negative:
+            case.body = {name: value for name, value in case.body.items() if name not in self.body_dropped}
         arguments = request_arguments(case, self.api.base_url)
         key = json.dumps(arguments, sort_keys=True, default=repr)
         if scenario is not None and case.meta is not None:
@@ -299,8 +360,13 @@ class CaseRunner:
             self._deleted(response)
         if case.operation.responses.find_by_status_code(response.status_code) is not None:
             self.documented += 1
+        checks = self.checks
+        if _is_event_stream(response):
+            # server-sent events are no JSON document: the stream rules (streams/ checkers) judge their events, so
+            # here only the checks that need no parsed body
+            checks = [check for check in checks if check.__name__ != "response_schema_conformance"]
         try:
-            case.validate_response(response, checks=self.checks)
+            case.validate_response(response, checks=checks)
         except FailureGroup as group:
             return _violation(self.rule, self.checks, case, response, group)
         return None
@@ -312,6 +378,10 @@ class CaseRunner:
         except (ValueError, AttributeError):
             return
         self.api.created[:] = [(kind, object_id) for kind, object_id in self.api.created if object_id != gone]
+
+
+def _is_event_stream(response: httpx.Response) -> bool:
+    return response.headers.get("content-type", "").split(";", 1)[0].strip().lower() == "text/event-stream"
 
 
 def _sends_null(case: Case, location: str | None) -> bool:
@@ -366,6 +436,7 @@ class OpenApiSuite:
     spec_path: Path
     relaxed_members: tuple[str, ...] = ()
     relaxed_for: tuple[str, ...] = ()  #: catalog endpoints whose responses relax ``relaxed_members``
+    shallow: tuple[str, ...] = ()  #: ``"<endpoint> <member>"`` request members held to their top-level types only
     _schema: BaseSchema | None = None
     _tests: dict[tuple[str, str], Callable[[], None]] = field(default_factory=dict)
     _runner: CaseRunner | None = None
@@ -381,6 +452,7 @@ class OpenApiSuite:
             spec = ResponseValidator(load_spec(self.spec_path)).spec  # the known gaps, as in spec_conformance
             operations = [(e.template, e.method.lower()) for e in map(Endpoint.parse, self.relaxed_for)]
             spec = relax_members(spec, [op for op in operations if op[0] in spec["paths"]], self.relaxed_members)
+            spec = shallow_members(spec, self.shallow)
             # built here, not discovered: a schemathesis.toml lying around must not change what this suite does
             schema = schemathesis.openapi.from_dict(spec, config=SchemathesisConfig())
             schema.config.phases.update(phases=["coverage", "fuzzing"])
