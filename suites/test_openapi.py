@@ -192,7 +192,8 @@ def test_negative_data_rejection(api: ApiClient, rule: Rule, rulebook_catalog: C
                                  openapi_suite: OpenApiSuite, known: tuple[dict[str, str], dict[str, Any], frozenset[str]]) -> None:
     """Requests that break the request schema are rejected with a 4xx (members other rules judge are theirs)."""
     left = members_left_to_other_rules(rulebook_catalog, rule, str(fuzzed_endpoint))
-    runner = CaseRunner(api, rule.id, check_functions(map(str, rule.params["checks"])), *known, left)
+    runner = CaseRunner(api, rule.id, check_functions(map(str, rule.params["checks"])), *known, left,
+                        null_as_absent=str(fuzzed_endpoint) in (rule.params.get("null_as_absent") or ()))
     openapi_suite.run(fuzzed_endpoint, "negative", runner)
     if not runner.sent:
         pytest.skip(f"{fuzzed_endpoint}: every negative case breaks a member other rules judge "

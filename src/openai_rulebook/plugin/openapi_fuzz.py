@@ -309,6 +309,9 @@ class CaseRunner:
     #: body members a positive case never sends: what would make a valid request cost more than the rule needs
     body_dropped: frozenset[str] = frozenset()
     left_to_other_rules: frozenset[str] = frozenset()
+    #: the operation reads an explicit null for an optional body member as the member left out (the catalog's
+    #: ``null_as_absent`` dispute): a negative case whose only fault is such a null is not sent
+    null_as_absent: bool = False
     sent: int = 0  #: requests sent
     documented: int = 0  #: responses whose status the spec documents for the operation
     _verdicts: dict[str, RuleViolation | None] = field(default_factory=dict)
@@ -328,6 +331,8 @@ class CaseRunner:
                 return
             if NO_BODY in negated and any(body.is_valid({}) for body in case.operation.body):
                 return  # no body reads as {}: where {} is a valid body, "required: true" is a formality
+            if self.null_as_absent and _optional_null(case, negated):
+                return
         case.path_parameters = {**(case.path_parameters or {}),
                                 **{name: value for name, value in self.path_ids.items() if name not in negated}}
         if isinstance(case.body, dict) and self.body_values:
@@ -378,6 +383,15 @@ class CaseRunner:
         except (ValueError, AttributeError):
             return
         self.api.created[:] = [(kind, object_id) for kind, object_id in self.api.created if object_id != gone]
+
+
+def _optional_null(case: Case, negated: frozenset[str]) -> bool:
+    """Whether the case breaks only top-level body members it sends as null, none of them required."""
+    if not negated or not isinstance(case.body, dict):
+        return False
+    required = {name for body in case.operation.body if body.media_type == case.media_type
+                for name in body.resolved_schema.get("required", [])}
+    return all(name in case.body and case.body[name] is None and name not in required for name in negated)
 
 
 def _is_event_stream(response: httpx.Response) -> bool:
