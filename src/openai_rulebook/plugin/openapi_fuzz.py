@@ -207,6 +207,22 @@ def shallow_members(spec: dict[str, Any], members: Iterable[str]) -> dict[str, A
     return {**spec, "paths": paths}
 
 
+def drop_unmapped_discriminators(spec: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``spec`` without the discriminators that give no mapping (ItemResource, the input items list).
+
+    Schemathesis reads such a discriminator as mapping ``type`` to schema names, and refuses the API's ``message``
+    items; jsonschema ignores discriminators, and each alternative fixes its own ``type``, so the oneOf decides.
+    """
+    schemas = spec.get("components", {}).get("schemas", {})
+    unmapped = {name for name, schema in schemas.items() if isinstance(schema, dict) and
+                isinstance(schema.get("discriminator"), dict) and not schema["discriminator"].get("mapping")}
+    if not unmapped:
+        return spec
+    schemas = {name: ({key: value for key, value in schema.items() if key != "discriminator"}
+                      if name in unmapped else schema) for name, schema in schemas.items()}
+    return {**spec, "components": {**spec["components"], "schemas": schemas}}
+
+
 def served_endpoints(target: Target) -> frozenset[str] | None:
     """What the target serves, when that is known: the reference server's routes (also for a set recorded from it).
 
@@ -466,7 +482,7 @@ class OpenApiSuite:
             spec = ResponseValidator(load_spec(self.spec_path)).spec  # the known gaps, as in spec_conformance
             operations = [(e.template, e.method.lower()) for e in map(Endpoint.parse, self.relaxed_for)]
             spec = relax_members(spec, [op for op in operations if op[0] in spec["paths"]], self.relaxed_members)
-            spec = shallow_members(spec, self.shallow)
+            spec = drop_unmapped_discriminators(shallow_members(spec, self.shallow))
             # built here, not discovered: a schemathesis.toml lying around must not change what this suite does
             schema = schemathesis.openapi.from_dict(spec, config=SchemathesisConfig())
             schema.config.phases.update(phases=["coverage", "fuzzing"])
