@@ -1,10 +1,14 @@
-"""The official spec's operations for vector stores, files, uploads and batches, fuzzed with schemathesis.
+"""The official spec's operations for vector stores, files, uploads, batches and the model endpoints (chat,
+Responses, completions, embeddings, moderations, models, image generation, speech), fuzzed with schemathesis.
 
 ``openapi.response_schemas`` sends valid requests (schemathesis' positive cases) and holds each response of a
 documented status to its schema; ``openapi.negative_data_rejection`` sends requests that break the request schema
 and expects a 4xx. Both run once per endpoint their catalog rule lists, with the objects in the path created first
-so that the API answers more than 404. An endpoint the reference server does not serve yet is skipped, and so is
-the whole module when the spec is absent. The spec is loaded once, when the first of these tests runs.
+so that the API answers more than 404. A model-backed operation's cases carry its cheapest valid request
+(``MODEL_REQUESTS``), and run only with that request's tier. An endpoint the reference server does not serve yet is
+skipped, and so is the whole module when the spec is absent. The spec is loaded once, when the first of these tests
+runs. Multipart operations (image edits and variations, transcriptions, translations) are not fuzzed: schemathesis
+cannot draw a valid image or audio file.
 """
 
 from __future__ import annotations

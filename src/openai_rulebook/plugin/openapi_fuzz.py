@@ -464,6 +464,7 @@ class OpenApiSuite:
     """The official spec as schemathesis reads it, loaded on first use, and the tests built for each endpoint."""
 
     spec_path: Path
+    #: response members other rules judge: a name (on every ``relaxed_for`` operation) or ``"<endpoint> <name>"``
     relaxed_members: tuple[str, ...] = ()
     relaxed_for: tuple[str, ...] = ()  #: catalog endpoints whose responses relax ``relaxed_members``
     shallow: tuple[str, ...] = ()  #: ``"<endpoint> <member>"`` request members held to their top-level types only
@@ -481,7 +482,13 @@ class OpenApiSuite:
 
             spec = ResponseValidator(load_spec(self.spec_path)).spec  # the known gaps, as in spec_conformance
             operations = [(e.template, e.method.lower()) for e in map(Endpoint.parse, self.relaxed_for)]
-            spec = relax_members(spec, [op for op in operations if op[0] in spec["paths"]], self.relaxed_members)
+            everywhere = [member for member in self.relaxed_members if " " not in member]
+            spec = relax_members(spec, [op for op in operations if op[0] in spec["paths"]], everywhere)
+            # "<METHOD> /v1/path member": a member another rule judges on that operation only
+            for entry in (member for member in self.relaxed_members if " " in member):
+                where, _, member = entry.rpartition(" ")
+                endpoint = Endpoint.parse(where)
+                spec = relax_members(spec, [(endpoint.template, endpoint.method.lower())], [member])
             spec = drop_unmapped_discriminators(shallow_members(spec, self.shallow))
             # built here, not discovered: a schemathesis.toml lying around must not change what this suite does
             schema = schemathesis.openapi.from_dict(spec, config=SchemathesisConfig())
