@@ -40,6 +40,8 @@ NAME = "rulebook-openapi"
 BATCH_LINE = (b'{"custom_id": "rulebook-1", "method": "POST", "url": "/v1/embeddings", '
               b'"body": {"model": "text-embedding-3-small", "input": "rulebook"}}\n')
 UPLOAD_PART = b"rulebook\n"
+#: what a case runner gets to make requests valid: ids for the path, body members to set, body members to drop
+Known = tuple[dict[str, str], dict[str, Any], frozenset[str]]
 SHORT_MESSAGES = [{"role": "user", "content": "Say ok"}]
 #: model-backed operations: the model role, the members that keep every valid request cheap on a live target (the
 #: shortest input, the smallest reply, one choice, no stream: an SSE body is no JSON to hold to a schema, the stream
@@ -109,7 +111,7 @@ def _created(response: Any, what: str) -> dict[str, Any]:
 @pytest.fixture
 def known(fuzzed_endpoint: Endpoint, api: ApiClient, rulebook_target: Target, model: Callable[..., str],
           make_vector_store: Callable[..., dict[str, Any]],
-          make_file: Callable[..., dict[str, Any]]) -> tuple[dict[str, str], dict[str, Any], frozenset[str]]:
+          make_file: Callable[..., dict[str, Any]]) -> Known:
     """Real objects for the path's ids, and body members that make a request valid (real ids, ``rulebook-`` names),
     so that requests get past a 404 and a create can succeed; the client deletes what was made afterwards.
 
@@ -194,7 +196,7 @@ def _batch_input(make_file: Callable[..., dict[str, Any]]) -> str:
 
 @pytest.mark.rule(RESPONSES)
 def test_response_schemas(api: ApiClient, rule: Rule, fuzzed_endpoint: Endpoint, openapi_suite: OpenApiSuite,
-                          known: tuple[dict[str, str], dict[str, Any], frozenset[str]]) -> None:
+                          known: Known) -> None:
     """Valid requests; every response of a documented status matches the spec's schema for it."""
     runner = CaseRunner(api, rule.id, check_functions(map(str, rule.params["checks"])), *known)
     openapi_suite.run(fuzzed_endpoint, "positive", runner)
@@ -204,7 +206,7 @@ def test_response_schemas(api: ApiClient, rule: Rule, fuzzed_endpoint: Endpoint,
 
 @pytest.mark.rule(NEGATIVE)
 def test_negative_data_rejection(api: ApiClient, rule: Rule, rulebook_catalog: Catalog, fuzzed_endpoint: Endpoint,
-                                 openapi_suite: OpenApiSuite, known: tuple[dict[str, str], dict[str, Any], frozenset[str]]) -> None:
+                                 openapi_suite: OpenApiSuite, known: Known) -> None:
     """Requests that break the request schema are rejected with a 4xx (members other rules judge are theirs)."""
     left = members_left_to_other_rules(rulebook_catalog, rule, str(fuzzed_endpoint))
     runner = CaseRunner(api, rule.id, check_functions(map(str, rule.params["checks"])), *known, left,

@@ -184,9 +184,9 @@ def test_shallow_members_keep_only_top_level_types() -> None:
     """A deep member is held to its JSON types; the request schema's allOf is merged; components stay as they were."""
     spec = {
         "paths": {"/things": {"post": {"requestBody": {"content": {"application/json": {
-            "schema": {"allOf": [{"$ref": "#/components/schemas/Base"},
-                                 {"type": "object", "required": ["items"], "properties": {"items": {"anyOf": [
-                                     {"type": "string"}, {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}]}}}]}}}}}}},
+            "schema": {"allOf": [{"$ref": "#/components/schemas/Base"}, {
+                "type": "object", "required": ["items"], "properties": {"items": {"anyOf": [
+                    {"type": "string"}, {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}]}}}]}}}}}}},
         "components": {"schemas": {"Base": {"type": "object", "required": ["name"],
                                             "properties": {"name": {"type": "string"}}},
                                    "Item": {"type": "object", "properties": {"deep": {"type": "integer"}}}}},
