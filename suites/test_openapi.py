@@ -1,10 +1,14 @@
-"""The official spec's operations for vector stores, files, uploads and batches, fuzzed with schemathesis.
+"""The official spec's operations for vector stores, files, uploads, batches and the model endpoints (chat,
+Responses, completions, embeddings, moderations, models, image generation, speech), fuzzed with schemathesis.
 
 ``openapi.response_schemas`` sends valid requests (schemathesis' positive cases) and holds each response of a
 documented status to its schema; ``openapi.negative_data_rejection`` sends requests that break the request schema
 and expects a 4xx. Both run once per endpoint their catalog rule lists, with the objects in the path created first
-so that the API answers more than 404. An endpoint the reference server does not serve yet is skipped, and so is
-the whole module when the spec is absent. The spec is loaded once, when the first of these tests runs.
+so that the API answers more than 404. A model-backed operation's cases carry its cheapest valid request
+(``MODEL_REQUESTS``), and run only with that request's tier. An endpoint the reference server does not serve yet is
+skipped, and so is the whole module when the spec is absent. The spec is loaded once, when the first of these tests
+runs. Multipart operations (image edits and variations, transcriptions, translations) are not fuzzed: schemathesis
+cannot draw a valid image or audio file.
 """
 
 from __future__ import annotations
@@ -36,6 +40,31 @@ NAME = "rulebook-openapi"
 BATCH_LINE = (b'{"custom_id": "rulebook-1", "method": "POST", "url": "/v1/embeddings", '
               b'"body": {"model": "text-embedding-3-small", "input": "rulebook"}}\n')
 UPLOAD_PART = b"rulebook\n"
+#: what a case runner gets to make requests valid: ids for the path, body members to set, body members to drop
+Known = tuple[dict[str, str], dict[str, Any], frozenset[str]]
+SHORT_MESSAGES = [{"role": "user", "content": "Say ok"}]
+#: model-backed operations: the model role, the members that keep every valid request cheap on a live target (the
+#: shortest input, the smallest reply, one choice, no stream: an SSE body is no JSON to hold to a schema, the stream
+#: rules judge it), and members a valid request never sends (they cost more: web search, or a second bound on the
+#: reply). Positive cases always carry these; a negative case carries them only where it sends the member and does
+#: not break it, so what it breaks decides its verdict.
+#: what a valid request to a model-backed operation costs (a short reply, one embedding, one small image or clip)
+VALID_REQUEST_TIERS = {"POST /v1/chat/completions": "cheap", "POST /v1/responses": "cheap",
+                       "POST /v1/completions": "cheap", "POST /v1/embeddings": "cheap", "POST /v1/moderations": "free",
+                       "POST /v1/images/generations": "paid", "POST /v1/audio/speech": "paid"}
+MODEL_REQUESTS: dict[str, tuple[str, dict[str, Any], frozenset[str]]] = {
+    "POST /v1/chat/completions": ("chat", {"messages": SHORT_MESSAGES, "max_completion_tokens": 16, "n": 1,
+                                           "stream": False}, frozenset({"max_tokens", "web_search_options"})),
+    "POST /v1/responses": ("responses", {"input": "Say ok", "max_output_tokens": 16, "stream": False, "tools": []},
+                           frozenset({"max_tool_calls"})),
+    "POST /v1/completions": ("completions", {"prompt": "Say ok", "max_tokens": 16, "n": 1, "best_of": 1,
+                                             "stream": False}, frozenset()),
+    "POST /v1/embeddings": ("embeddings", {"input": "ok"}, frozenset()),
+    "POST /v1/moderations": ("moderation", {"input": "ok"}, frozenset()),
+    "POST /v1/images/generations": ("image", {"prompt": "a dot", "n": 1, "size": "256x256", "stream": False},
+                                    frozenset({"partial_images"})),
+    "POST /v1/audio/speech": ("speech", {"input": "ok", "voice": "alloy", "stream_format": "audio"}, frozenset()),
+}
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +76,8 @@ def openapi_suite(request: pytest.FixtureRequest, rulebook_catalog: Catalog) -> 
                     f"or set rulebook_spec in the ini file to fuzz the official spec's operations")
     rule = rulebook_catalog[RESPONSES]
     return OpenApiSuite(path, relaxed_members=tuple(map(str, rule.params.get("relaxed_members") or ())),
-                        relaxed_for=tuple(rule.endpoints))
+                        relaxed_for=tuple(rule.endpoints),
+                        shallow=tuple(map(str, rulebook_catalog[NEGATIVE].params.get("shallow_members") or ())))
 
 
 @pytest.fixture(scope="session")
@@ -57,10 +87,17 @@ def served(rulebook_target: Target) -> frozenset[str] | None:
 
 
 @pytest.fixture
-def fuzzed_endpoint(endpoint: Endpoint, served: frozenset[str] | None, openapi_suite: OpenApiSuite) -> Endpoint:
-    """The endpoint, once it is known to be served and to be an operation of the spec."""
+def fuzzed_endpoint(endpoint: Endpoint, served: frozenset[str] | None, openapi_suite: OpenApiSuite,
+                    rulebook_target: Target) -> Endpoint:
+    """The endpoint, once it is known to be served and to be an operation of the spec, and its valid requests' tier
+    enabled."""
     if served is not None and str(endpoint) not in served:
         pytest.skip(f"{endpoint}: the reference server does not serve it yet")
+    # the plugin skips by catalog.endpoint_tier already; this covers an operation whose area has no
+    # endpoints_exist rule to say what its valid request costs (POST /v1/completions)
+    tier = VALID_REQUEST_TIERS.get(str(endpoint))
+    if tier is not None and tier not in rulebook_target.tiers:
+        pytest.skip(f"tier {tier} not enabled for --target {rulebook_target.name}; pass --tiers to include it")
     openapi_suite.operation(endpoint)
     return endpoint
 
@@ -72,9 +109,9 @@ def _created(response: Any, what: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def known(fuzzed_endpoint: Endpoint, api: ApiClient, rulebook_target: Target,
+def known(fuzzed_endpoint: Endpoint, api: ApiClient, rulebook_target: Target, model: Callable[..., str],
           make_vector_store: Callable[..., dict[str, Any]],
-          make_file: Callable[..., dict[str, Any]]) -> tuple[dict[str, str], dict[str, Any]]:
+          make_file: Callable[..., dict[str, Any]]) -> Known:
     """Real objects for the path's ids, and body members that make a request valid (real ids, ``rulebook-`` names),
     so that requests get past a 404 and a create can succeed; the client deletes what was made afterwards.
 
@@ -126,7 +163,30 @@ def known(fuzzed_endpoint: Endpoint, api: ApiClient, rulebook_target: Target,
         # the input file's endpoint, one the rulebook guarantees: which others a server takes is disputed
         # (batches.endpoint_values), and a refused create shows no Batch to check
         body["endpoint"] = "/v1/embeddings"
-    return path, body
+    elif endpoint in MODEL_REQUESTS:
+        role, cheapest, dropped = MODEL_REQUESTS[endpoint]
+        body.update(model=model(role), **cheapest)
+        return path | _model_objects(api, placeholders, cheap, model), body, dropped
+    return path | _model_objects(api, placeholders, cheap, model), body, frozenset()
+
+
+def _model_objects(api: ApiClient, placeholders: tuple[str, ...] | frozenset[str], cheap: bool,
+                   model: Callable[..., str]) -> dict[str, str]:
+    """A stored chat completion or response for the path (each costs a short reply: only with the cheap tier), and
+    the chat model for a model's path."""
+    path: dict[str, str] = {}
+    if "completion_id" in placeholders and cheap:
+        path["completion_id"] = _created(api.post("/chat/completions", {
+            "model": model("chat"), "messages": SHORT_MESSAGES, "max_completion_tokens": 16, "store": True}),
+            "a stored chat completion")["id"]
+    if "response_id" in placeholders and cheap:
+        # a background one, so that cancel can be asked of it (only background responses can be cancelled)
+        path["response_id"] = _created(api.post("/responses", {
+            "model": model("responses"), "input": "Say ok", "max_output_tokens": 16, "background": True,
+            "store": True}), "a response")["id"]
+    if "model" in placeholders:
+        path["model"] = model("chat")
+    return path
 
 
 def _batch_input(make_file: Callable[..., dict[str, Any]]) -> str:
@@ -136,7 +196,7 @@ def _batch_input(make_file: Callable[..., dict[str, Any]]) -> str:
 
 @pytest.mark.rule(RESPONSES)
 def test_response_schemas(api: ApiClient, rule: Rule, fuzzed_endpoint: Endpoint, openapi_suite: OpenApiSuite,
-                          known: tuple[dict[str, str], dict[str, Any]]) -> None:
+                          known: Known) -> None:
     """Valid requests; every response of a documented status matches the spec's schema for it."""
     runner = CaseRunner(api, rule.id, check_functions(map(str, rule.params["checks"])), *known)
     openapi_suite.run(fuzzed_endpoint, "positive", runner)
@@ -146,10 +206,11 @@ def test_response_schemas(api: ApiClient, rule: Rule, fuzzed_endpoint: Endpoint,
 
 @pytest.mark.rule(NEGATIVE)
 def test_negative_data_rejection(api: ApiClient, rule: Rule, rulebook_catalog: Catalog, fuzzed_endpoint: Endpoint,
-                                 openapi_suite: OpenApiSuite, known: tuple[dict[str, str], dict[str, Any]]) -> None:
+                                 openapi_suite: OpenApiSuite, known: Known) -> None:
     """Requests that break the request schema are rejected with a 4xx (members other rules judge are theirs)."""
     left = members_left_to_other_rules(rulebook_catalog, rule, str(fuzzed_endpoint))
-    runner = CaseRunner(api, rule.id, check_functions(map(str, rule.params["checks"])), *known, left)
+    runner = CaseRunner(api, rule.id, check_functions(map(str, rule.params["checks"])), *known, left,
+                        null_as_absent=str(fuzzed_endpoint) in (rule.params.get("null_as_absent") or ()))
     openapi_suite.run(fuzzed_endpoint, "negative", runner)
     if not runner.sent:
         pytest.skip(f"{fuzzed_endpoint}: every negative case breaks a member other rules judge "

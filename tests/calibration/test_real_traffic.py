@@ -56,13 +56,24 @@ def contract_tallies(corpus: Corpus, catalog: Catalog) -> dict[str, Tally]:
     return dict(tallies)
 
 
+def cut_floats(body: object) -> bool:
+    """Whether the corpus cut a float array of the body (an embedding: its first numbers, then the string
+    ``…[N floats total]``): such a body is the corpus' abridgement, not what the API sent."""
+    if isinstance(body, dict):
+        return any(cut_floats(value) for value in body.values())
+    if isinstance(body, list):
+        return bool(body) and isinstance(body[-1], str) and body[-1].endswith("floats total]") or \
+            any(cut_floats(value) for value in body if isinstance(value, dict | list))
+    return False
+
+
 @pytest.fixture(scope="module")
 def spec_tally(corpus: Corpus, catalog: Catalog, validator: ResponseValidator) -> Tally:
     """The spec's response schemas over the rule's endpoints (2xx: error bodies are errors.envelope's)."""
     matcher = EndpointMatcher(catalog[SPEC_RULE].endpoints)
     tally = Tally()
     for line in corpus.exchanges(FAMILIES):
-        if not 200 <= line.status < 300 or matcher.match(line.method, line.path) is None:
+        if not 200 <= line.status < 300 or matcher.match(line.method, line.path) is None or cut_floats(line.json_body):
             continue
         tally.checked += 1
         checked = validator.check(method=line.method, path=line.path, status=line.status,

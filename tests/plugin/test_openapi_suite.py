@@ -23,11 +23,13 @@ from openai_rulebook.plugin.openapi_fuzz import (
     CaseRunner,
     OpenApiSuite,
     check_functions,
+    drop_unmapped_discriminators,
     members_left_to_other_rules,
     negated_members,
     relax_members,
     request_arguments,
     served_endpoints,
+    shallow_members,
 )
 from openai_rulebook.plugin.server_thread import ReferenceServer
 from openai_rulebook.plugin.targets import REFERENCE_KEY, resolve_target
@@ -176,6 +178,36 @@ def test_relax_members_frees_them_in_success_responses_only() -> None:
     assert schemas["Part"]["properties"]["object"] == {} and schemas["Part"]["required"] == []
     assert schemas["CreateThingRequest"]["properties"]["object"] == {"type": "string", "enum": ["a", "b"]}
     assert json.dumps(TINY_SPEC, sort_keys=True) == original
+
+
+def test_shallow_members_keep_only_top_level_types() -> None:
+    """A deep member is held to its JSON types; the request schema's allOf is merged; components stay as they were."""
+    spec = {
+        "paths": {"/things": {"post": {"requestBody": {"content": {"application/json": {
+            "schema": {"allOf": [{"$ref": "#/components/schemas/Base"}, {
+                "type": "object", "required": ["items"], "properties": {"items": {"anyOf": [
+                    {"type": "string"}, {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}]}}}]}}}}}}},
+        "components": {"schemas": {"Base": {"type": "object", "required": ["name"],
+                                            "properties": {"name": {"type": "string"}}},
+                                   "Item": {"type": "object", "properties": {"deep": {"type": "integer"}}}}},
+    }
+    original = json.dumps(spec, sort_keys=True)
+    shallow = shallow_members(spec, ["POST /v1/things items"])
+    schema = shallow["paths"]["/things"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert schema == {"type": "object", "required": ["items", "name"],
+                      "properties": {"name": {"type": "string"}, "items": {"type": ["array", "string"]}}}
+    assert json.dumps(spec, sort_keys=True) == original
+    assert shallow_members(spec, []) is spec
+
+
+def test_unmapped_discriminators_are_dropped() -> None:
+    spec = {"components": {"schemas": {
+        "Unmapped": {"oneOf": [{"type": "object"}], "discriminator": {"propertyName": "type"}},
+        "Mapped": {"oneOf": [{"type": "object"}], "discriminator": {"propertyName": "type", "mapping": {"a": "#/x"}}},
+    }}}
+    dropped = drop_unmapped_discriminators(spec)["components"]["schemas"]
+    assert "discriminator" not in dropped["Unmapped"] and "discriminator" in dropped["Mapped"]
+    assert "discriminator" in spec["components"]["schemas"]["Unmapped"]
 
 
 def test_request_arguments_keep_cassettes_matching(tiny_spec: Path) -> None:

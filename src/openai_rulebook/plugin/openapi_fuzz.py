@@ -150,6 +150,79 @@ def relax_members(spec: dict[str, Any], operations: Iterable[tuple[str, str]], m
     return editor.root
 
 
+def shallow_members(spec: dict[str, Any], members: Iterable[str]) -> dict[str, Any]:
+    """A copy of ``spec`` whose JSON request bodies hold each ``"<METHOD> /v1/path> <member>"`` only to its top-level
+    JSON types (a string or an array, not what the array's items must be).
+
+    For members whose schemas run to hundreds of nodes (Responses' ``input``, ``tools``): schemathesis' coverage
+    phase draws cases for every node, thousands of them, where the area's own rules judge what the items hold. The
+    request schema of such an operation becomes one flat object (its ``allOf`` merged); components stay as they
+    were, since responses use them too.
+    """
+    by_operation: dict[tuple[str, str], list[str]] = {}
+    for entry in members:
+        where, _, member = str(entry).rpartition(" ")
+        endpoint = Endpoint.parse(where)
+        by_operation.setdefault((endpoint.template, endpoint.method.lower()), []).append(member)
+    if not by_operation:
+        return spec
+    schemas = spec.get("components", {}).get("schemas", {})
+
+    def resolve(node: Any) -> Any:
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            node = schemas[node["$ref"].rsplit("/", 1)[1]]
+        return node
+
+    def flat(node: Any) -> tuple[dict[str, Any], list[str]]:
+        node = resolve(node)
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for part in node.get("allOf", []):
+            more, needed = flat(part)
+            properties.update(more)
+            required += needed
+        properties.update(node.get("properties") or {})
+        return properties, required + list(node.get("required") or [])
+
+    def top_types(node: Any) -> list[str]:
+        node = resolve(node)
+        alternatives = node.get("anyOf") or node.get("oneOf")
+        if alternatives:
+            return sorted({kind for alternative in alternatives for kind in top_types(alternative)})
+        kind = node.get("type")
+        return kind if isinstance(kind, list) else [kind] if isinstance(kind, str) else []
+
+    paths = dict(spec["paths"])
+    for (spec_path, method), names in by_operation.items():
+        operation = dict(paths[spec_path][method])
+        content = dict(operation["requestBody"]["content"])
+        properties, required = flat(content["application/json"]["schema"])
+        for name in names:
+            kinds = top_types(properties[name])
+            properties[name] = {"type": kinds[0] if len(kinds) == 1 else kinds}
+        content["application/json"] = {**content["application/json"], "schema": {
+            "type": "object", "properties": properties, "required": sorted(set(required))}}
+        operation["requestBody"] = {**operation["requestBody"], "content": content}
+        paths[spec_path] = {**paths[spec_path], method: operation}
+    return {**spec, "paths": paths}
+
+
+def drop_unmapped_discriminators(spec: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``spec`` without the discriminators that give no mapping (ItemResource, the input items list).
+
+    Schemathesis reads such a discriminator as mapping ``type`` to schema names, and refuses the API's ``message``
+    items; jsonschema ignores discriminators, and each alternative fixes its own ``type``, so the oneOf decides.
+    """
+    schemas = spec.get("components", {}).get("schemas", {})
+    unmapped = {name for name, schema in schemas.items() if isinstance(schema, dict) and
+                isinstance(schema.get("discriminator"), dict) and not schema["discriminator"].get("mapping")}
+    if not unmapped:
+        return spec
+    schemas = {name: ({key: value for key, value in schema.items() if key != "discriminator"}
+                      if name in unmapped else schema) for name, schema in schemas.items()}
+    return {**spec, "components": {**spec["components"], "schemas": schemas}}
+
+
 def served_endpoints(target: Target) -> frozenset[str] | None:
     """What the target serves, when that is known: the reference server's routes (also for a set recorded from it).
 
@@ -249,7 +322,12 @@ class CaseRunner:
     #: member the case breaks is never replaced, and a negative case gets no member it left out
     path_ids: dict[str, str] = field(default_factory=dict)
     body_values: dict[str, Any] = field(default_factory=dict)
+    #: body members a positive case never sends: what would make a valid request cost more than the rule needs
+    body_dropped: frozenset[str] = frozenset()
     left_to_other_rules: frozenset[str] = frozenset()
+    #: the operation reads an explicit null for an optional body member as the member left out (the catalog's
+    #: ``null_as_absent`` dispute): a negative case whose only fault is such a null is not sent
+    null_as_absent: bool = False
     sent: int = 0  #: requests sent
     documented: int = 0  #: responses whose status the spec documents for the operation
     _verdicts: dict[str, RuleViolation | None] = field(default_factory=dict)
@@ -269,11 +347,15 @@ class CaseRunner:
                 return
             if NO_BODY in negated and any(body.is_valid({}) for body in case.operation.body):
                 return  # no body reads as {}: where {} is a valid body, "required: true" is a formality
+            if self.null_as_absent and _optional_null(case, negated):
+                return
         case.path_parameters = {**(case.path_parameters or {}),
                                 **{name: value for name, value in self.path_ids.items() if name not in negated}}
         if isinstance(case.body, dict) and self.body_values:
             case.body = {**case.body, **{name: value for name, value in self.body_values.items()
                                          if name not in negated and (name in case.body or not negative)}}
+        if isinstance(case.body, dict) and self.body_dropped and not negative:
+            case.body = {name: value for name, value in case.body.items() if name not in self.body_dropped}
         arguments = request_arguments(case, self.api.base_url)
         key = json.dumps(arguments, sort_keys=True, default=repr)
         if scenario is not None and case.meta is not None:
@@ -299,8 +381,13 @@ class CaseRunner:
             self._deleted(response)
         if case.operation.responses.find_by_status_code(response.status_code) is not None:
             self.documented += 1
+        checks = self.checks
+        if _is_event_stream(response):
+            # server-sent events are no JSON document: the stream rules (streams/ checkers) judge their events, so
+            # here only the checks that need no parsed body
+            checks = [check for check in checks if check.__name__ != "response_schema_conformance"]
         try:
-            case.validate_response(response, checks=self.checks)
+            case.validate_response(response, checks=checks)
         except FailureGroup as group:
             return _violation(self.rule, self.checks, case, response, group)
         return None
@@ -312,6 +399,19 @@ class CaseRunner:
         except (ValueError, AttributeError):
             return
         self.api.created[:] = [(kind, object_id) for kind, object_id in self.api.created if object_id != gone]
+
+
+def _optional_null(case: Case, negated: frozenset[str]) -> bool:
+    """Whether the case breaks only top-level body members it sends as null, none of them required."""
+    if not negated or not isinstance(case.body, dict):
+        return False
+    required = {name for body in case.operation.body if body.media_type == case.media_type
+                for name in body.resolved_schema.get("required", [])}
+    return all(name in case.body and case.body[name] is None and name not in required for name in negated)
+
+
+def _is_event_stream(response: httpx.Response) -> bool:
+    return response.headers.get("content-type", "").split(";", 1)[0].strip().lower() == "text/event-stream"
 
 
 def _sends_null(case: Case, location: str | None) -> bool:
@@ -364,8 +464,10 @@ class OpenApiSuite:
     """The official spec as schemathesis reads it, loaded on first use, and the tests built for each endpoint."""
 
     spec_path: Path
+    #: response members other rules judge: a name (on every ``relaxed_for`` operation) or ``"<endpoint> <name>"``
     relaxed_members: tuple[str, ...] = ()
     relaxed_for: tuple[str, ...] = ()  #: catalog endpoints whose responses relax ``relaxed_members``
+    shallow: tuple[str, ...] = ()  #: ``"<endpoint> <member>"`` request members held to their top-level types only
     _schema: BaseSchema | None = None
     _tests: dict[tuple[str, str], Callable[[], None]] = field(default_factory=dict)
     _runner: CaseRunner | None = None
@@ -380,7 +482,14 @@ class OpenApiSuite:
 
             spec = ResponseValidator(load_spec(self.spec_path)).spec  # the known gaps, as in spec_conformance
             operations = [(e.template, e.method.lower()) for e in map(Endpoint.parse, self.relaxed_for)]
-            spec = relax_members(spec, [op for op in operations if op[0] in spec["paths"]], self.relaxed_members)
+            everywhere = [member for member in self.relaxed_members if " " not in member]
+            spec = relax_members(spec, [op for op in operations if op[0] in spec["paths"]], everywhere)
+            # "<METHOD> /v1/path member": a member another rule judges on that operation only
+            for entry in (member for member in self.relaxed_members if " " in member):
+                where, _, member = entry.rpartition(" ")
+                endpoint = Endpoint.parse(where)
+                spec = relax_members(spec, [(endpoint.template, endpoint.method.lower())], [member])
+            spec = drop_unmapped_discriminators(shallow_members(spec, self.shallow))
             # built here, not discovered: a schemathesis.toml lying around must not change what this suite does
             schema = schemathesis.openapi.from_dict(spec, config=SchemathesisConfig())
             schema.config.phases.update(phases=["coverage", "fuzzing"])

@@ -340,7 +340,250 @@ def _response_only_closed_objects(editor: SpecEditor) -> list[str]:
     return changed
 
 
+def _stored_chat_messages(editor: SpecEditor) -> list[str]:
+    """A stored completion's message may lack ``refusal``; its messages list holds the request's messages too."""
+    changed = []
+    message = ("components", "schemas", "ChatCompletionResponseMessage")
+    try:
+        schema = editor.get(message)
+    except (KeyError, IndexError, TypeError):
+        return []
+    if "refusal" in schema.get("required", []):
+        editor.set((*message, "required"), [name for name in schema["required"] if name != "refusal"])
+        changed.append(pointer((*message, "required")))
+    items = ("components", "schemas", "ChatCompletionMessageList", "properties", "data", "items", "allOf", 0)
+    try:
+        first = editor.get(items)
+    except (KeyError, IndexError, TypeError):
+        return changed
+    if first == {"$ref": "#/components/schemas/ChatCompletionResponseMessage"}:
+        relaxed = editor.get(message)
+        editor.set(items, {**relaxed, "properties": {**relaxed["properties"], "role": {
+            "type": "string", "enum": ["developer", "system", "user", "assistant", "tool", "function"]}}})
+        changed.append(pointer(items))
+    return changed
+
+
+def _speech_audio_types(editor: SpecEditor) -> list[str]:
+    parts = ("paths", "/audio/speech", "post", "responses", "200", "content")
+    try:
+        content = editor.get(parts)
+    except (KeyError, IndexError, TypeError):
+        return []
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    added = {media: binary for media in SPEECH_AUDIO_TYPES if media not in content}
+    if not added:
+        return []
+    editor.set(parts, {**content, **added})
+    return [pointer(parts)]
+
+
+def _not_required(entries: tuple[tuple[Parts, tuple[str, ...]], ...]) -> Callable[[SpecEditor], list[str]]:
+    """Drop members from the ``required`` list of the schema at each pointer."""
+
+    def apply(editor: SpecEditor) -> list[str]:
+        changed = []
+        for parts, members in entries:
+            try:
+                schema = editor.get(parts)
+            except (KeyError, IndexError, TypeError):
+                continue
+            required = schema.get("required") if isinstance(schema, dict) else None
+            if isinstance(required, list) and set(members) & set(required):
+                editor.set((*parts, "required"), [name for name in required if name not in members])
+                changed.append(pointer((*parts, "required")))
+        return changed
+
+    return apply
+
+
+def _stream_media_type(operations: tuple[tuple[str, str], ...]) -> Callable[[SpecEditor], list[str]]:
+    """Document ``text/event-stream`` (any body: the stream checkers judge events) beside an operation's JSON 200."""
+
+    def apply(editor: SpecEditor) -> list[str]:
+        changed = []
+        for spec_path, method in operations:
+            parts = ("paths", spec_path, method, "responses", "200", "content")
+            try:
+                content = editor.get(parts)
+            except (KeyError, IndexError, TypeError):
+                continue
+            if isinstance(content, dict) and "text/event-stream" not in content:
+                editor.set(parts, {**content, "text/event-stream": {"schema": {"type": "string"}}})
+                changed.append(pointer(parts))
+        return changed
+
+    return apply
+
+
+def _input_item_any_of(editor: SpecEditor) -> list[str]:
+    parts = ("components", "schemas", "InputItem")
+    try:
+        schema = editor.get(parts)
+    except (KeyError, IndexError, TypeError):
+        return []
+    if not isinstance(schema, dict) or "oneOf" not in schema:
+        return []
+    editor.set(parts, {**_without(schema, "oneOf"), "anyOf": schema["oneOf"]})
+    return [pointer(parts)]
+
+
+#: every category the moderation results name (the list grew from 2023 to the omni models)
+MODERATION_CATEGORIES = ("harassment", "harassment/threatening", "hate", "hate/threatening", "illicit",
+                         "illicit/violent", "self-harm", "self-harm/intent", "self-harm/instructions", "sexual",
+                         "sexual/minors", "violence", "violence/graphic")
+_MCP_APPROVAL = ("components", "schemas", "MCPTool", "properties", "require_approval", "anyOf", 0, "oneOf", 0,
+                 "properties")
+
+
+def _mcp_approval_nulls(editor: SpecEditor) -> list[str]:
+    changed = []
+    for name in ("always", "never"):
+        parts = (*_MCP_APPROVAL, name)
+        try:
+            schema = editor.get(parts)
+        except (KeyError, IndexError, TypeError):
+            continue
+        if isinstance(schema, dict) and "anyOf" not in schema:
+            editor.set(parts, _allow_null(schema))
+            changed.append(pointer(parts))
+    return changed
+
+
+_DD_JS = "DataDog/dd-trace-js:packages/dd-trace/test/llmobs/cassettes/openai/"
+_DD_JS_COMMIT = "@5735ffe7643cd9a984a8d21bde2131cc2fbe3a50"
+_CHAT = ("components", "schemas", "CreateChatCompletionResponse")
+_COMPLETION = ("components", "schemas", "CreateCompletionResponse")
+_MODERATION = ("components", "schemas", "CreateModerationResponse", "properties", "results", "items")
+
+#: the model endpoints' responses as recorded (chat, completions, responses, moderations): the spec describes the
+#: newest shapes; recordings of the same operations made before a member existed lack it
+MODEL_RESPONSE_GAPS: tuple[KnownGap, ...] = (
+    _null_drift(
+        "null-drift-chat-completion", "CreateChatCompletionResponse", ("system_fingerprint",),
+        ("chat.jsonl AgentOps-AI/agentops:tests/fixtures/recordings/test_autogen.yaml"
+         "@e520cc3927e51a06e34dd8a45c57cfccd1ffd472 seq 4",),
+        "a completion served without a fingerprint, in 568 recorded creates from 2024-02 to 2026-07",
+    ),
+    _null_drift(
+        "null-drift-response-text-format", "TextResponseFormatJsonSchema", ("description",),
+        (f"responses.jsonl {_DD_JS}openai_responses_post_233e177b.json{_DD_JS_COMMIT} seq 0",),
+        "a JSON schema format given without a description, echoed in 124 recorded creates from 2025-07 to 2026-08",
+    ),
+    _null_drift(
+        "null-drift-mcp-tool", "MCPTool", ("server_description",),
+        ("responses.jsonl activeagents/activeagent:test/fixtures/vcr_cassettes/docs/actions/mcps/multiple_servers.yml"
+         "@a76142897fc61fe7a6f53d28b030fff35a46c3d6 seq 0",),
+        "an MCP tool given without a server description, echoed, from 2025-11 to 2026-05",
+    ),
+    KnownGap(  # not counted as drift: the validator reports drift only where a component is used directly
+        id="null-drift-mcp-tool-filter",
+        reason=("MCPToolFilter gives read_only a type without null, but the real API echoes null for a filter "
+                "given without read_only (as of 2025-09-26); it also accepts null."),
+        apply=_nullable_properties((("MCPToolFilter", "read_only"),)),
+        evidence=("responses.jsonl openai/openai-dotnet:tests/SessionRecords/ResponsesToolTests/"
+                  "MCPToolWithAllowedTools.json@b3b4bbbc31cebef0f4978071d586856360173c89 seq 0",),
+    ),
+    KnownGap(
+        id="mcp-approval-null",
+        reason=(
+            "An MCP tool's require_approval object gives always and never an MCPToolFilter, but the real API "
+            "echoes the one not given as null; each also accepts null."
+        ),
+        apply=_mcp_approval_nulls,
+        evidence=("responses.jsonl openai/openai-dotnet:tests/SessionRecords/ResponsesToolTests/"
+                  "MCPToolAlwaysRequiresApproval(False).json@b3b4bbbc31cebef0f4978071d586856360173c89 seq 0",),
+    ),
+    KnownGap(
+        id="model-responses-older-members",
+        reason=(
+            "The spec requires members the API added over time, and recordings made before them lack them: a "
+            "chat choice's logprobs and finish_reason (2023-2024 creates), a completion choice's logprobs and "
+            "usage.completion_tokens, Responses usage.input_tokens_details.cache_write_tokens (absent from every "
+            "recording, 2025-03 to 2026-07), an output_text part's logprobs (2025-03 to 2025-06), and moderation "
+            "categories that did not exist yet (self-harm/intent and harassment before 2023-06, illicit and "
+            "category_applied_input_types before the omni models). They are no longer required; their types still "
+            "hold where they are sent."
+        ),
+        apply=_not_required((
+            ((*_CHAT, "properties", "choices", "items"), ("logprobs", "finish_reason")),
+            ((*_COMPLETION, "properties", "choices", "items"), ("logprobs",)),
+            (("components", "schemas", "CompletionUsage"), ("completion_tokens",)),
+            (("components", "schemas", "ResponseUsage", "properties", "input_tokens_details"),
+             ("cache_write_tokens",)),
+            (("components", "schemas", "OutputTextContent"), ("logprobs",)),
+            (_MODERATION, ("category_applied_input_types",)),
+            ((*_MODERATION, "properties", "categories"), MODERATION_CATEGORIES),
+            ((*_MODERATION, "properties", "category_scores"), MODERATION_CATEGORIES),
+        )),
+        evidence=(f"chat.jsonl {_DD_JS}openai_chat_completions_post_781929fc.json{_DD_JS_COMMIT} seq 0",
+                  f"responses.jsonl {_DD_JS}openai_responses_post_01aba65f.json{_DD_JS_COMMIT} seq 0",
+                  f"moderations.jsonl {_DD_JS}openai_moderations_post_532b3315.json{_DD_JS_COMMIT} seq 0",
+                  "completions.jsonl DataDog/dd-trace-py:tests/cassettes/openai/openai_completions_post_2dbdd8b1.json"
+                  "@3bb9ecda22830e3303b18b0ffa5abe7586aef6a7 seq 0"),
+    ),
+    KnownGap(
+        id="model-streams-undocumented",
+        reason=(
+            "createCompletion documents only application/json, and getResponse too, but with stream: true (a "
+            "query parameter for getResponse) both answer text/event-stream, as createChatCompletion and "
+            "createResponse document. The media type is added; the stream checkers judge the events."
+        ),
+        apply=_stream_media_type((("/completions", "post"), ("/responses/{response_id}", "get"))),
+        evidence=(f"completions.jsonl {_DD_JS}openai_completions_post_87f617af.json{_DD_JS_COMMIT} seq 0",
+                  "responses.jsonl openai/openai-dotnet:tests/SessionRecords/ResponsesTests/"
+                  "CanUseStreamingBackgroundResponses.json@b52c9e3b9c7c0006234ee5447e0be38056258184 seq 2"),
+    ),
+    KnownGap(
+        id="input-item-one-of",
+        reason=(
+            "InputItem is a oneOf of EasyInputMessage and Item, but a message such as {type: message, role: "
+            "developer, content: [...]} is valid under both, so any echoed instructions list fails oneOf; the "
+            "alternatives overlap by design, so it is read as anyOf."
+        ),
+        apply=_input_item_any_of,
+        evidence=(f"responses.jsonl DataDog/dd-trace-js:packages/dd-trace/test/llmobs/cassettes/openai/"
+                  f"openai_responses_post_25bde1c7.yaml@d9599e806fffa96bd45f025238e3b45c7d1bfe9d seq 0",),
+    ),
+)
+
+#: what POST /v1/audio/speech answers per response_format (real traffic: audio.jsonl)
+SPEECH_AUDIO_TYPES = ("audio/mpeg", "audio/opus", "audio/aac", "audio/flac", "audio/wav", "audio/pcm")
+_DOTNET_CHAT_STORE = "openai/openai-dotnet:tests/SessionRecords/ChatStoreTests/"
+_DOTNET_CHAT_STORE_COMMIT = "@b3b4bbbc31cebef0f4978071d586856360173c89"
+
 KNOWN_GAPS: tuple[KnownGap, ...] = (
+    KnownGap(
+        id="stored-chat-completion-message",
+        reason=(
+            "ChatCompletionResponseMessage requires refusal, and ChatCompletionMessageList gives each stored "
+            "message that schema (role: assistant only), but the real API's stored completions (retrieve, update, "
+            "list) carry messages without refusal, and a stored completion's messages list holds the request's "
+            "user messages. refusal is no longer required, and the list's messages take any chat role."
+        ),
+        apply=_stored_chat_messages,
+        evidence=(f"chat.jsonl {_DOTNET_CHAT_STORE}StoredChatCompletionsWork.json{_DOTNET_CHAT_STORE_COMMIT} seq 4",
+                  f"chat.jsonl {_DOTNET_CHAT_STORE}GetChatCompletionMessagesWithAfterIdPagination.json"
+                  f"{_DOTNET_CHAT_STORE_COMMIT} seq 2"),
+    ),
+    _null_drift(
+        "null-drift-chat-message", "ChatCompletionResponseMessage", ("tool_calls", "function_call"),
+        (f"chat.jsonl {_DOTNET_CHAT_STORE}StoredChatCompletionsWork.json{_DOTNET_CHAT_STORE_COMMIT} seq 4",
+         "chat.jsonl openai/openai-dotnet:tests/SessionRecords/ChatStoreTests/UpdateChatCompletionWorks.json"
+         "@4934d8fdc500a9fd1d2818aaea65d220725e7b26 seq 2"),
+        "a stored completion's message without tool calls, retrieved, updated or listed, as of 2025-10-24",
+    ),
+    KnownGap(
+        id="speech-audio-content-types",
+        reason=(
+            "createSpeech documents its audio as application/octet-stream, but the real API names the format: "
+            "audio/mpeg (mp3, the default), audio/opus, audio/aac, audio/flac, audio/wav, audio/pcm. Those are "
+            "added as documented media types of the same binary body."
+        ),
+        apply=_speech_audio_types,
+        evidence=("audio.jsonl crmne/ruby_llm:spec/fixtures/vcr_cassettes/speech_basic_functionality_openai_gpt-4o-"
+                  "mini-tts_can_speak.yml@fb5a49bf04da78d3e74496431ad1c99df5e7e5f0 seq 0",),
+    ),
     KnownGap(
         id="list-page-null-cursor-ids",
         reason=(
@@ -439,6 +682,7 @@ KNOWN_GAPS: tuple[KnownGap, ...] = (
         evidence=(f"fine_tuning.jsonl {_DD_FINE_TUNING} seq 0",),
     ),
     *NULL_DRIFT_GAPS,
+    *MODEL_RESPONSE_GAPS,
     KnownGap(
         id="new-response-members",
         reason=(

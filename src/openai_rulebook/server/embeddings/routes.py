@@ -124,6 +124,8 @@ async def create_embedding(
 ) -> dict[str, Any]:
     model = served_model(body.model, ("embeddings",), wrong_kind=APIError(
         403, "You are not allowed to generate embeddings from this model"))
+    if body.user is not None and not isinstance(body.user, str):  # the spec's type; null reads as left out
+        raise APIError(400, "Invalid type for 'user': expected a string.", param="user", code="invalid_type")
     encoding = "float" if body.encoding_format is None else body.encoding_format
     rules.enforce(ENCODING, encoding in ENCODINGS, broken_ok=encoding in ENCODINGS, param="encoding_format",
                   code="invalid_value",

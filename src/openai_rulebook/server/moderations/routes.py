@@ -66,10 +66,15 @@ def _part(part: Any) -> tuple[str, int]:
         return part["text"], 0
     image = part.get("image_url") if isinstance(part, dict) else None
     if isinstance(part, dict) and part.get("type") == "image_url" and isinstance(image, dict) \
-            and isinstance(image.get("url"), str):
+            and _is_url(image.get("url")):
         return "", 1
     raise APIError(400, "Invalid 'input': each part must be {'type': 'text', 'text': ...} or "
                         "{'type': 'image_url', 'image_url': {'url': ...}}.", param="input", code="invalid_value")
+
+
+def _is_url(value: Any) -> bool:
+    """An image's address: a URL with a scheme (https://…, or a data: URL), as the spec's ``format: uri`` says."""
+    return isinstance(value, str) and ("://" in value or value.startswith("data:"))
 
 
 def _items(value: Any) -> list[Item]:

@@ -86,7 +86,7 @@ class Response:
             "billing": {"payer": "developer"},
             "completed_at": self.completed_at if self.status in ("completed", "incomplete") else None,
             "error": None,
-            "frequency_penalty": request.get("frequency_penalty", 0.0),
+            "frequency_penalty": _given(request, "frequency_penalty", 0.0),
             "incomplete_details": ({"reason": self.outcome.incomplete_reason}
                                    if self.status == "incomplete" else None),
             "instructions": request.get("instructions"),
@@ -95,8 +95,8 @@ class Response:
             "model": self.model,
             "moderation": None,
             "output": self.outcome.output if done else [],
-            "parallel_tool_calls": request.get("parallel_tool_calls", True),
-            "presence_penalty": request.get("presence_penalty", 0.0),
+            "parallel_tool_calls": _given(request, "parallel_tool_calls", True),
+            "presence_penalty": _given(request, "presence_penalty", 0.0),
             "previous_response_id": request.get("previous_response_id"),
             "prompt_cache_key": request.get("prompt_cache_key"),
             "prompt_cache_retention": request.get("prompt_cache_retention"),
@@ -104,9 +104,9 @@ class Response:
             "safety_identifier": request.get("safety_identifier"),
             "service_tier": "default",
             "store": self.store,
-            "temperature": request.get("temperature", 1.0),
+            "temperature": _given(request, "temperature", 1.0),
             "text": {"format": text.get("format") or {"type": "text"}, "verbosity": text.get("verbosity", "medium")},
-            "tool_choice": request.get("tool_choice", "auto"),
+            "tool_choice": _given(request, "tool_choice", "auto"),
             "tool_usage": {
                 "image_gen": {"input_tokens": 0, "input_tokens_details": {"image_tokens": 0, "text_tokens": 0},
                               "output_tokens": 0, "output_tokens_details": {"image_tokens": 0, "text_tokens": 0},
@@ -114,10 +114,18 @@ class Response:
                 "web_search": {"num_requests": 0},
             },
             "tools": request.get("tools") or [],
-            "top_logprobs": request.get("top_logprobs", 0),
-            "top_p": request.get("top_p", 1.0),
-            "truncation": request.get("truncation", "disabled"),
+            "top_logprobs": _given(request, "top_logprobs", 0),
+            "top_p": _given(request, "top_p", 1.0),
+            "truncation": _given(request, "truncation", "disabled"),
             "usage": self.outcome.usage if done else None,
             "user": request.get("user"),
             "metadata": self.metadata,
         }
+
+
+def _given(request: dict[str, Any], name: str, default: Any) -> Any:
+    """A member as the API echoes it: an explicit null reads as the member left out, so its default (real traffic:
+    tool_choice null is echoed "auto", responses.jsonl activeagents/activeagent:test/fixtures/vcr_cassettes/
+    integration/open_ai/responses/common_format/tools_test/test_agent_common_format_tool_choice_required.yml seq 1)."""
+    value = request.get(name)
+    return default if value is None else value
