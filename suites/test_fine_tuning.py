@@ -221,7 +221,7 @@ def test_list_limit_edges(api, rule, edge):
                     why=f"limit={outside}", control=lambda: api.get(JOBS, params={"limit": inside}))
 
 
-@pytest.mark.rule("fine_tuning.events.cursor_pagination")
+@pytest.mark.rule("fine_tuning.events.list.cursor_pagination")
 def test_events_page_newest_first(api, rule, make_job):
     """A job cancelled at once has at least two events (created, and the cancel's); page through them one by one."""
     job = make_job()
@@ -329,7 +329,7 @@ def succeeded_job(api, server_clock, make_job, rule, on_reference) -> dict[str, 
     return done
 
 
-@pytest.mark.rule("fine_tuning.checkpoints.object_shape")
+@pytest.mark.rule("fine_tuning.checkpoints.list.object_shape")
 def test_checkpoints_of_a_succeeded_job(api, rule, succeeded_job):
     path = f"{JOBS}/{succeeded_job['id']}/checkpoints"
     page = expect_accepted(api.get(path), rule.id, why="the checkpoints of a succeeded job")

@@ -407,7 +407,7 @@ def three_items(made) -> str:
     return f"/responses/{made(input=THREE_MESSAGES)['id']}/input_items"
 
 
-@pytest.mark.rule("responses.input_items.limit_range")
+@pytest.mark.rule("responses.input_items.list.limit_range")
 def test_input_items_limit_range(rule, api, three_items):
     low, high = rule.params["min"], rule.params["max"]
     for limit in (low, high):
@@ -417,7 +417,7 @@ def test_input_items_limit_range(rule, api, three_items):
                         control=lambda: api.get(three_items, params={"limit": low}))
 
 
-@pytest.mark.rule("responses.input_items.order_default")
+@pytest.mark.rule("responses.input_items.list.order_default")
 def test_input_items_order(rule, api, three_items):
     ascending = texts(expect_accepted(api.get(three_items, params={"order": "asc"}), rule.id)["data"])
     expect(rule.id, ascending == ["one", "two", "three"], expected="order=asc: the input's order", actual=ascending)
@@ -426,7 +426,7 @@ def test_input_items_order(rule, api, three_items):
            actual=default)
 
 
-@pytest.mark.rule("responses.input_items.cursor_pagination")
+@pytest.mark.rule("responses.input_items.list.cursor_pagination")
 @pytest.mark.parametrize("order", ["asc", "desc"])
 def test_input_items_pages(rule, api, three_items, order):
     walked: list[str] = []

@@ -154,8 +154,11 @@ def _measured(catalog: Any, args: argparse.Namespace) -> list[Rule]:
         return cassette_path(cassettes, module.as_posix(), name)
 
     measured = rule_costs(tests, {nodeid: cassette_of(nodeid) for nodeid in tests})
+    # a rule is measured only when some test of it was recorded: a set recorded for a few areas (or tiers) says
+    # nothing of the others, whose estimates stay as they are
+    recorded = {rule_id for nodeid, ids in tests.items() if cassette_of(nodeid).is_file() for rule_id in ids}
     paying = {rule.id: rounded(measured.get(rule.id, 0.0)) for rule in catalog.rules
-              if rule.checkable and rule.tier in PAYING_TIERS and any(rule.id in ids for ids in tests.values())}
+              if rule.checkable and rule.tier in PAYING_TIERS and rule.id in recorded}
     if args.write:
         files = sorted({Path(catalog.files.get(rule_id, catalog.path)) for rule_id in paying})
         written = write_costs(files, paying)

@@ -132,8 +132,8 @@ def test_the_corpus_reaches_the_checks(contract_tallies: dict[str, Tally]) -> No
             "completions.usage", "completions.finish_reason", "completions.n_choices", "moderations.endpoints_exist",
             "moderations.input_shapes", "moderations.result_shape", "moderations.applied_input_types",
             "models.list_objects", "models.retrieve", "models.delete_endpoint",
-            "fine_tuning.endpoints_exist", "fine_tuning.events.cursor_pagination",
-            "fine_tuning.checkpoints.object_shape"} <= fed
+            "fine_tuning.endpoints_exist", "fine_tuning.events.list.cursor_pagination",
+            "fine_tuning.checkpoints.list.object_shape"} <= fed
 
 
 def test_spec_response_schemas_fail_on_real_traffic_only_where_disputed(spec_tally: Tally, catalog: Catalog) -> None:

@@ -39,7 +39,7 @@ def test_structured_outputs(model, ok):
 def test_label_model_without_structured_outputs_is_rejected(client, expect_error):
     expect_error(client.post(EVALS, json=body(testing_criteria=label("gpt-3.5-turbo"))), 400,
                  param="testing_criteria[0].model")
-    assert client.post(EVALS, json=body(testing_criteria=label("gpt-4o-mini"))).status_code == 200
+    assert client.post(EVALS, json=body(testing_criteria=label("gpt-4o-mini"))).status_code == 201
 
 
 @pytest.mark.parametrize("missing", ["data_source_config", "testing_criteria"])

@@ -52,7 +52,7 @@ def deprecated_hyperparameters_shown(rule: Rule, seen: Seen) -> None:
                actual=shown.get(name))
 
 
-@contract("fine_tuning.events.cursor_pagination",
+@contract("fine_tuning.events.list.cursor_pagination",
           when=lambda seen: seen.endpoint == "GET /v1/fine_tuning/jobs/{fine_tuning_job_id}/events")
 def events_page(rule: Rule, seen: Seen) -> None:
     body = _body(seen)
@@ -69,7 +69,7 @@ def events_page(rule: Rule, seen: Seen) -> None:
         expect(rule.id, len(items) <= limit, expected=f"at most limit={limit} events", actual=len(items))
 
 
-@contract("fine_tuning.checkpoints.object_shape")
+@contract("fine_tuning.checkpoints.list.object_shape")
 def checkpoints_page(rule: Rule, seen: Seen) -> None:
     body = _body(seen)
     expect(rule.id, body.get("object") == "list", expected="object: list", actual=body.get("object"))

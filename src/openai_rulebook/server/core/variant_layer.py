@@ -102,7 +102,7 @@ class VariantLayer:
         if unknown_id and status != 404:
             variants.note(IDS_FIRST)  # an unknown id, yet another parameter was refused first
         status, headers, body = await _second_delete(request, state, variants, status, headers, body, scope, receive)
-        headers, body = _rewrite(variants, headers, body)
+        headers, body = _rewrite(variants, headers, body, listing=scope.get("method") == "GET")
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
@@ -191,7 +191,7 @@ async def _second_delete(request: Request, state: ServerState, variants: Variant
     return status, headers, body
 
 
-def _rewrite(variants: Variants, headers: list[tuple[bytes, bytes]], body: bytes,
+def _rewrite(variants: Variants, headers: list[tuple[bytes, bytes]], body: bytes, *, listing: bool = True,
              ) -> tuple[list[tuple[bytes, bytes]], bytes]:
     """Extra fields and headers, real nulls: the response as the active variants send it."""
     variants.note(EXTRA_FIELDS)  # acts on every response
@@ -219,7 +219,8 @@ def _rewrite(variants: Variants, headers: list[tuple[bytes, bytes]], body: bytes
             for obj in objects:
                 obj[EXTRA_FIELD] = "an undocumented field a client must ignore"
             changed = True
-        if LIST_DUPLICATES in variants and document.get("object") == "list":
+        # list pages are what GET answers; a POST answering a "list" (embeddings) is an object, not a page
+        if LIST_DUPLICATES in variants and listing and document.get("object") == "list":
             data = document.get("data")
             if isinstance(data, list) and data:
                 document["data"] = [*data[:-1], data[0]] if len(data) > 1 else [data[0], data[0]]

@@ -149,7 +149,7 @@ def _criteria(criteria: Any, rules: Rules) -> list[dict[str, Any]]:
     return [dict(grader) for grader in criteria]
 
 
-@router.post("")
+@router.post("", status_code=201)  # as the spec documents; no recording of a real create says otherwise
 async def create_eval(body: Annotated[CreateEvalRequest, Depends(json_body(CreateEvalRequest))], state: StateDep,
                       evals: EvalsDep, rules: RulesDep) -> dict[str, Any]:
     config = _data_source(body.data_source_config)

@@ -33,9 +33,9 @@ DEPRECATED_HYPERPARAMETERS = "fine_tuning.deprecated_hyperparameters_accepted"
 SUFFIX_LENGTH = "fine_tuning.suffix_max_length"
 SEED_RANGE = "fine_tuning.seed_range"
 METHOD_TYPES = "fine_tuning.method_type_values"
-CHECKPOINT_OBJECTS = "fine_tuning.checkpoints.object_shape"
+CHECKPOINT_OBJECTS = "fine_tuning.checkpoints.list.object_shape"
 LIST = ListRules("fine_tuning.list")
-EVENTS = ListRules("fine_tuning.events")
+EVENTS = ListRules("fine_tuning.events.list")
 CHECKPOINTS = ListRules("fine_tuning.checkpoints")
 
 PURPOSE = "fine-tune"

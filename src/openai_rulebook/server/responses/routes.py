@@ -47,7 +47,7 @@ BACKGROUND_LIFECYCLE = "responses.background_lifecycle"
 JSON_MODE = "responses.json_mode_valid_json"
 JSON_MENTION = "responses.json_object_requires_json_mention"
 TOOL_CHOICE_CALLS = "responses.tool_choice_calls"
-INPUT_ITEMS = ListRules("responses.input_items", default_order="desc")
+INPUT_ITEMS = ListRules("responses.input_items.list", default_order="desc")
 
 MAX_OUTPUT_TOKENS_MINIMUM = 16
 TOP_LOGPROBS_MAX = 20
