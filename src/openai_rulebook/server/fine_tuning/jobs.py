@@ -29,7 +29,7 @@ PAUSE_RESUME = "fine_tuning.pause_resume"
 
 VALIDATING_SECONDS = 1
 QUEUED_SECONDS = 1
-RUNNING_SECONDS = 2
+RUNNING_SECONDS = 6  # long enough that a client which saw it running reaches it with a pause, whatever its pace
 #: the FineTuningJob status enum, in the spec's order, and ``paused``, which the live API answers a pause with
 STATUSES = ("validating_files", "queued", "running", "succeeded", "failed", "cancelled", "paused")
 FINISHED = frozenset({"succeeded", "failed", "cancelled"})
