@@ -7,11 +7,10 @@ times ``rulebook run --target url --base-url URL`` against it, stops it, and tim
 ``rulebook run`` (the reference target) right after, so both see the same machine load. Prints each wall time, the
 medians and their ratio (the issue's bar: the URL run within 3 times the in-process run).
 
-Measured on 2 cores shared with other jobs (absolute times vary with the load; the ratio is the figure to compare),
-one round: url against serve 184 s (732 passed, 27 skipped: free and cheap tiers), in-process 37 s (750 passed,
-9 skipped: all but heavy), ratio 5.0. Before the wall clock, the url run took 1,933 s. The floor is in the suites:
-about a hundred tests each wait once for processing that lasts a whole second from the moment it starts, ending on
-a whole-second boundary (1-2 s of real time, ``WallClock.after``), and the waits are sequential.
+Measured on 2 cores, idle but for this script (2026-12-01): url against serve 104 s (1,292 passed, 552 skipped:
+free and cheap tiers), in-process 60 s (1,824 passed, 20 skipped: all but heavy), ratio 1.7. Before the wall clock,
+the url run took 1,933 s; with processing ending on whole seconds, about 5 times the in-process run. What remains
+is the tests that must let a real second pass (objects created in different seconds) and the polls' first pauses.
 """
 
 from __future__ import annotations
