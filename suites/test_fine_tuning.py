@@ -34,7 +34,7 @@ FINISHED = ("succeeded", "failed", "cancelled")
 FORWARD = ("validating_files", "queued", "running", "succeeded")
 #: the admin key of the reference server (any key starting sk-admin- is one there) and of a replay (keys are
 #: never recorded); elsewhere the key comes from the environment variable the rule names
-REFERENCE_ADMIN_KEY = "-".join(("sk", "admin", "rulebook", "reference"))  # made up; built so no scan takes it for a key
+REFERENCE_ADMIN_KEY = "-".join(("sk", "admin", "rulebook", "reference"))  # made up, built so no scan sees a key
 
 
 def example(content: Any) -> str:
