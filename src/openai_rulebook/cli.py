@@ -128,6 +128,11 @@ def _parser() -> argparse.ArgumentParser:
                           "(default: the catalog's _catalog.yaml 'models')")
     run.add_argument("--explore", action="store_true",
                      help="let hypothesis draw new values each run (default: derandomized, repeatable)")
+    run.add_argument("--jobs", type=int, default=None, metavar="N",
+                     help="worker processes (pytest-xdist), each with its own reference server; the rules are "
+                          "judged once over all of them (default: one per core, at most 4, on the reference "
+                          "server; 1 elsewhere: a real API is not to be hit twice as hard, and a recording or "
+                          "replay reads one cassette set in order)")
     suite_options(run)
 
     mutants = commands.add_parser(
@@ -317,6 +322,26 @@ def _pytest(args: argparse.Namespace, extra: list[str]) -> int:
     return decided if decided is not None else _pytest_code(code)
 
 
+def _run_jobs(args: argparse.Namespace) -> int:
+    """How many worker processes ``rulebook run`` uses (``--jobs``, else the default for the target)."""
+    if args.jobs is not None:
+        if args.jobs < 1:
+            raise UsageError(f"--jobs {args.jobs}: give 1 or more worker processes")
+        if args.jobs > 1 and args.target in ("record", "replay"):
+            raise UsageError(f"--jobs {args.jobs}: --target {args.target} runs in one process (one cassette set, "
+                             "written or read in test order); leave out --jobs")
+        return args.jobs
+    passthrough = [arg for arg in args.pytest_args if arg != "--"]
+    if args.target != "reference" or any(arg in ("-n", "--numprocesses") or arg.startswith(("-n", "--numprocesses="))
+                                         for arg in passthrough):
+        return 1
+    import importlib.util
+
+    if importlib.util.find_spec("xdist") is None:
+        return 1
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     extra = ["--target", args.target, "--report-dir", args.report_dir]
     for option in ("record_from", "base_url", "api_key_env", "cassette_dir", "tiers", "areas"):
@@ -328,6 +353,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     extra += [arg for model in args.model for arg in ("--model", model)]
     if args.explore:
         extra.append("--explore")
+    jobs = _run_jobs(args)
+    if jobs > 1:
+        extra += ["-n", str(jobs)]
     report = Path(args.report_dir) / "compliance.json"
     before = report.stat().st_mtime_ns if report.is_file() else None
     code = _pytest(args, extra)

@@ -110,10 +110,14 @@ class Observer:
         return {
             "source": self.source,
             "operations": {name: op.as_dict() for name, op in sorted(self._operations.items())},
-            "rules": {rule: {"statuses": sorted(set(statuses))}
-                      for rule, statuses in sorted((rule_statuses or {}).items())},
+            "rules": rules_part(rule_statuses or {}),
             "unmatched_exchanges": self.unmatched,
         }
+
+
+def rules_part(rule_statuses: Mapping[str, Iterable[int]]) -> dict[str, Any]:
+    """The per-rule part of the observations: the statuses each rule's tests got."""
+    return {rule: {"statuses": sorted(set(statuses))} for rule, statuses in sorted(rule_statuses.items())}
 
 
 def _walk(node: Any, path: str, operation: _Operation, *, error: bool, depth: int) -> None:

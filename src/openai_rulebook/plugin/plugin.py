@@ -27,10 +27,11 @@ from openai_rulebook.client import ApiClient
 from openai_rulebook.endpoints import Endpoint
 from openai_rulebook.errors import RulebookError, TargetUnreachable, Unsupported, UsageError
 from openai_rulebook.models import ModelMap, parse_model_options
-from openai_rulebook.observations import Observer, rule_statuses
+from openai_rulebook.observations import Observer, rule_statuses, rules_part
 from openai_rulebook.plugin import recording
 from openai_rulebook.plugin.clock import MAX_WAIT, ServerClock, clock_of_set, max_wait_of_set, recording_clock
 from openai_rulebook.plugin.draws import current_draws, draws_for_run, draws_of_set, version_note
+from openai_rulebook.plugin.gathered import WORKER_KEY, Gathered, join
 from openai_rulebook.plugin.outcomes import PhaseOutcome, classify
 from openai_rulebook.plugin.server_thread import ReferenceServer
 from openai_rulebook.plugin.spec_check import SpecCheck
@@ -123,6 +124,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(*ids): the catalog rule(s) this test checks")
     try:
+        _check_workers(config)
         target = resolve_target(
             name=config.getoption("target"),
             record_from=config.getoption("record_from"),
@@ -157,6 +159,28 @@ def pytest_configure(config: pytest.Config) -> None:
         _load_hypothesis_profile(config, target)
     except RulebookError as exc:
         raise pytest.UsageError(str(exc)) from None
+
+
+def _distributed(config: pytest.Config) -> bool:
+    """Whether pytest-xdist spreads this session's tests over worker processes (``-n N``)."""
+    return bool(getattr(config.option, "numprocesses", None)) and getattr(config.option, "dist", "no") != "no"
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _check_workers(config: pytest.Config) -> None:
+    """Workers (``-n``) each run a share of the tests against their own reference server or the target; a
+    recording, a replay and a fault campaign keep one process (one cassette set, one server per fault)."""
+    if _is_worker(config) or not _distributed(config):
+        return
+    if config.getoption("mutants"):
+        raise UsageError("-n (pytest-xdist) does not apply to a fault campaign; 'rulebook mutants --jobs N' "
+                         "shards it instead")
+    if config.getoption("target") in ("record", "replay"):
+        raise UsageError(f"--target {config.getoption('target')} runs in one process (one cassette set, written or read in test "
+                         "order); leave out -n")
 
 
 def _check_faults(names: tuple[str, ...]) -> None:
@@ -274,6 +298,9 @@ class RulebookState:
         self.started_at = datetime.now(UTC).replace(microsecond=0).isoformat()
         #: ``--model ROLE=NAME``: the target's model names per role, over the catalog's defaults
         self.models_given: dict[str, str] = {}
+        #: under pytest-xdist, on the controller: the parts the workers sent, then joined
+        self.worker_parts: list[str] = []
+        self.joined: Gathered | None = None
 
     def models(self) -> ModelMap:
         return ModelMap(self.catalog.models if self.catalog else {}, self.models_given)
@@ -355,10 +382,13 @@ class RulebookState:
         info.update(started_at=self.started_at, finished_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
                     harness_version=__version__, catalog=str(self.catalog.path) if self.catalog else None,
                     tests=len(self.results))
+        if self.worker_parts:
+            info["workers"] = len(self.worker_parts)
         # the model names the run's requests used, per role, and which roles --model chose
         info.update(models=self.models().effective(), models_given=dict(self.models_given))
-        if self.leftovers:
-            info["leftovers"] = list(self.leftovers)
+        leftovers = self.joined.leftovers if self.joined is not None else self.leftovers
+        if leftovers:
+            info["leftovers"] = list(leftovers)
         return info
 
 
@@ -669,6 +699,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state is None:
         return
     try:
+        if _is_worker(session.config):
+            # a worker's part goes to the controller, which judges the rules once all workers are done
+            if state.active:
+                session.config.workeroutput[WORKER_KEY] = _gathered(state).to_json()
+            return
+        if state.worker_parts:
+            catalog_of(session.config)
+            state.joined = join(state.worker_parts)
+            state.results = state.joined.results
         alluredir = getattr(session.config.option, "allure_report_dir", None)
         if state.active and alluredir:  # Allure's categories: violations, harness errors, inconclusive, unsupported
             from openai_rulebook.reporting.allure import write_categories
@@ -687,16 +726,29 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             state.server.stop()
 
 
-def _not_run_reasons(state: RulebookState) -> dict[str, str]:
-    """Why a rule that has tests got no result: deselected, or the session stopped before its tests."""
-    reasons = {rule_id: "its tests were deselected in this run (-k, -m)" for rule_id in state.deselected}
-    reasons.update({rule_id: "its area is not among --areas" for rule_id in state.out_of_areas})
-    finished = {result.nodeid for result in state.results}
-    for item in state.items:
-        if item.nodeid not in finished:
-            for rule_id in _rule_ids(item):
-                reasons.setdefault(rule_id, "its tests did not run: the session stopped early (-x, --maxfail, ^C)")
-    return reasons
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist, on the controller: a worker finished and sent its part."""
+    state = node.config.stash.get(STATE, None)
+    part = getattr(node, "workeroutput", {}).get(WORKER_KEY)
+    if state is not None and part is not None:
+        state.worker_parts.append(part)
+
+
+def _gathered(state: RulebookState) -> Gathered:
+    """What this process gathered for the reports (under xdist, a worker's part)."""
+    client = state.client
+    return Gathered(
+        results=state.results,
+        items=[(item.nodeid, _rule_ids(item)) for item in state.items],
+        deselected=state.deselected, out_of_areas=state.out_of_areas,
+        accepted=client.accepted if client else set(),
+        probes=state.probes or {},
+        not_served=client.not_served if client else {},
+        spec=state.spec.summary(),
+        observations=state.observer.as_dict() if state.observer is not None else None,
+        leftovers=state.leftovers,
+    )
 
 
 def _write_reports(state: RulebookState) -> dict[str, int] | None:
@@ -711,16 +763,17 @@ def _write_reports(state: RulebookState) -> dict[str, int] | None:
     from openai_rulebook.reporting import compliance_document, write_compliance
     from openai_rulebook.verdicts import count
 
-    verdicts = rule_verdicts(state.catalog, state.results, not_run=_not_run_reasons(state),
-                             accepted=state.client.accepted if state.client else set())
+    gathered = state.joined if state.joined is not None else _gathered(state)
+    verdicts = rule_verdicts(state.catalog, gathered.results, not_run=gathered.not_run_reasons(),
+                             accepted=gathered.accepted)
     report_dir = config.getoption("report_dir")
     if not report_dir:
         return count(verdicts)
-    document = compliance_document(state.catalog, verdicts, run=state.run_info(), spec_conformance=state.spec.summary(),
-                                   probes=state.probes or {},
-                                   not_served=state.client.not_served if state.client else {},
-                                   observations=state.observer.as_dict(rule_statuses(state.results))
-                                   if state.observer is not None else None)
+    observations = gathered.observations
+    if observations is not None:
+        observations = {**observations, "rules": rules_part(rule_statuses(gathered.results))}
+    document = compliance_document(state.catalog, verdicts, run=state.run_info(), spec_conformance=gathered.spec,
+                                   probes=gathered.probes, not_served=gathered.not_served, observations=observations)
     path = write_compliance(Path(report_dir), document)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:

@@ -32,7 +32,7 @@ def merge_reports(documents: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[st
     rules = [_merge_rule([_by_id(d)[rule_id] for _, d in documents]) for rule_id in order]
     from openai_rulebook.capabilities import capability_table
 
-    probes = _merge_probes([d.get("probes") or {} for _, d in documents])
+    probes = merge_probes([d.get("probes") or {} for _, d in documents])
     not_served = {e: True for _, d in documents for area in d.get("capabilities") or []
                   for e in area.get("missing", [])}
     found = {e: SimpleNamespace(supported=p["supported"]) for e, p in probes.items()}
@@ -45,7 +45,7 @@ def merge_reports(documents: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[st
         "summary": summary,
         "capabilities": capability_table(rules, found, not_served),
         "probes": probes,
-        "spec_conformance": _merge_spec([d.get("spec_conformance") or {} for _, d in documents]),
+        "spec_conformance": merge_spec([d.get("spec_conformance") or {} for _, d in documents]),
         "rules": rules,
         "observations": merge_observations([d.get("observations") or {} for _, d in documents]),
     }
@@ -98,7 +98,7 @@ def _merge_run(runs: list[Mapping[str, Any]], labels: list[str]) -> dict[str, An
     return run
 
 
-def _merge_probes(probes: list[Mapping[str, Any]]) -> dict[str, Any]:
+def merge_probes(probes: list[Mapping[str, Any]]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for shard in probes:
         for endpoint, found in shard.items():
@@ -108,7 +108,7 @@ def _merge_probes(probes: list[Mapping[str, Any]]) -> dict[str, Any]:
     return dict(sorted(merged.items()))
 
 
-def _merge_spec(specs: list[Mapping[str, Any]]) -> dict[str, Any]:
+def merge_spec(specs: list[Mapping[str, Any]]) -> dict[str, Any]:
     specs = [spec for spec in specs if spec]
     if not specs:
         return {}
