@@ -91,3 +91,13 @@ def test_join_makes_one_run_of_the_parts() -> None:
     assert joined.leftovers == ["t::b: file-1"]
     reasons = joined.not_run_reasons()
     assert set(reasons) == {"demo.c", "demo.d"} and "stopped early" in reasons["demo.c"]
+
+
+def test_a_stop_at_collection_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """Workers collect; an unknown rule id stops them all, and the controller says so once, as one process does."""
+    root = tiny_project(tmp_path, "import pytest\n\n@pytest.mark.rule('demo.nope')\ndef test_x():\n    pass\n")
+    done = _pytest(root, "-n", "2", "--report-dir", "out")
+    assert done.returncode == exits.USAGE, done.stdout[-2000:] + done.stderr[-2000:]
+    lines = [line for line in done.stderr.splitlines() if line.startswith(exits.PREFIX)]
+    assert len(lines) == 1 and "'demo.nope'" in lines[0] and "INTERNALERROR" not in done.stdout + done.stderr
+    assert not (root / "out").exists()

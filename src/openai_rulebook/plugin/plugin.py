@@ -48,6 +48,8 @@ PREVIOUS_PROFILE = pytest.StashKey[str]()
 STARTED = pytest.StashKey[bool]()
 #: the exit code the plugin decided for the session (``exits``), for callers such as ``rulebook run``
 EXIT_CODE = pytest.StashKey[int]()
+#: the key of xdist's ``workeroutput`` under which a worker tells the controller why it stopped
+STOP_KEY = "rulebook_stop"
 #: how long the preflight waits for the target to answer at all
 PREFLIGHT_TIMEOUT = 5.0
 
@@ -155,6 +157,9 @@ def pytest_configure(config: pytest.Config) -> None:
         _check_answers(target.base_url)
     config.stash[STATE] = RulebookState(config, target)
     config.stash[STATE].models_given = models
+    if _distributed(config) and not _is_worker(config):
+        # the controller collects nothing: what it can check before the workers start, it checks here
+        _check_areas(config, catalog_of(config))
     try:
         _load_hypothesis_profile(config, target)
     except RulebookError as exc:
@@ -300,6 +305,8 @@ class RulebookState:
         self.models_given: dict[str, str] = {}
         #: under pytest-xdist, on the controller: the parts the workers sent, then joined
         self.worker_parts: list[str] = []
+        #: under pytest-xdist, on the controller: (message, exit code) of a worker that stopped at collection
+        self.worker_stop: tuple[str, int] | None = None
         self.joined: Gathered | None = None
 
     def models(self) -> ModelMap:
@@ -439,6 +446,18 @@ def _in_suites(config: pytest.Config, item: pytest.Item) -> bool:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    try:
+        _collected(config, items)
+    except RulebookStop as stop:
+        if not _is_worker(config):
+            raise
+        # a worker that stopped would crash xdist's scheduling: it runs nothing and the controller says why, once
+        config.workeroutput[STOP_KEY] = [str(stop), stop.code]
+        config.hook.pytest_deselected(items=list(items))
+        items[:] = []
+
+
+def _collected(config: pytest.Config, items: list[pytest.Item]) -> None:
     state = config.stash[STATE]
     marked = [(item, _rule_ids(item)) for item in items]
     if not any(ids for _, ids in marked):
@@ -498,12 +517,11 @@ def _check_answers(base_url: str | None) -> None:
             "nothing was written. Check --base-url and that the server is up")) from None
 
 
-def _select_areas(config: pytest.Config, catalog: Catalog, marked: list[tuple[pytest.Item, tuple[str, ...]]],
-                  items: list[pytest.Item]) -> list[tuple[pytest.Item, tuple[str, ...]]]:
-    """With --areas, deselect tests none of whose rules is in those areas; their rules are reported skipped."""
+def _check_areas(config: pytest.Config, catalog: Catalog) -> set[str]:
+    """The areas --areas names (none: every area); an unknown one stops the run with the nearest known name."""
     text = config.getoption("areas")
     if not text:
-        return marked
+        return set()
     wanted = {part.strip() for part in text.split(",") if part.strip()}
     known = {rule.area for rule in catalog.rules}
     unknown = sorted(wanted - known)
@@ -511,6 +529,15 @@ def _select_areas(config: pytest.Config, catalog: Catalog, marked: list[tuple[py
         hint = exits.nearest(unknown[0], known)
         raise RulebookStop(f"--areas: unknown area(s) {', '.join(unknown)}"
                            f"{hint or '; the catalog areas are ' + ', '.join(sorted(known))}")
+    return wanted
+
+
+def _select_areas(config: pytest.Config, catalog: Catalog, marked: list[tuple[pytest.Item, tuple[str, ...]]],
+                  items: list[pytest.Item]) -> list[tuple[pytest.Item, tuple[str, ...]]]:
+    """With --areas, deselect tests none of whose rules is in those areas; their rules are reported skipped."""
+    wanted = _check_areas(config, catalog)
+    if not wanted:
+        return marked
     state = config.stash[STATE]
     state.out_of_areas = {rule.id for rule in catalog.rules if rule.area not in wanted}
     dropped = [item for item, ids in marked if ids and not any(catalog[r].area in wanted for r in ids)]
@@ -704,6 +731,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             if state.active:
                 session.config.workeroutput[WORKER_KEY] = _gathered(state).to_json()
             return
+        if state.worker_stop is not None:  # every worker stopped at collection for the same reason: say it once
+            import sys
+
+            message, code = state.worker_stop
+            print(message, file=sys.stderr)
+            session.exitstatus = session.config.stash[EXIT_CODE] = int(code)
+            return
         if state.worker_parts:
             catalog_of(session.config)
             state.joined = join(state.worker_parts)
@@ -728,11 +762,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
-    """pytest-xdist, on the controller: a worker finished and sent its part."""
+    """pytest-xdist, on the controller: a worker finished and sent its part, or why it stopped."""
     state = node.config.stash.get(STATE, None)
-    part = getattr(node, "workeroutput", {}).get(WORKER_KEY)
-    if state is not None and part is not None:
-        state.worker_parts.append(part)
+    output = getattr(node, "workeroutput", {})
+    if state is None:
+        return
+    if output.get(STOP_KEY) is not None:
+        state.worker_stop = tuple(output[STOP_KEY])
+    elif output.get(WORKER_KEY) is not None:
+        state.worker_parts.append(output[WORKER_KEY])
 
 
 def _gathered(state: RulebookState) -> Gathered:
