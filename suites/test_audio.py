@@ -103,9 +103,13 @@ def transcribe(api, model: str, *, path: str = TRANSCRIPTIONS, extension: str = 
 
 def form(fields: dict[str, Any]) -> dict[str, Any]:
     """Multipart fields: a list goes as repeated ``name[]`` parts, a boolean as true/false, a number as written."""
-    return {f"{name}[]" if isinstance(value, list) else name:
-            value if isinstance(value, list) else str(value).lower() if isinstance(value, bool) else str(value)
-            for name, value in fields.items()}
+    parts: dict[str, Any] = {}
+    for name, value in fields.items():
+        if isinstance(value, list):
+            parts[f"{name}[]"] = [str(item) for item in value]
+        else:
+            parts[name] = str(value).lower() if isinstance(value, bool) else str(value)
+    return parts
 
 
 def speak(api, fields: dict[str, Any]) -> httpx.Response:
@@ -127,16 +131,15 @@ def data_url(seconds: float) -> str:
 
 
 def accepted(response: httpx.Response, model: str, rule_id: str, why: str) -> Any:
-    """A cell's request was accepted (the model unserved: unsupported)."""
+    """The request was accepted (the model unserved: unsupported)."""
     require_served(response, model, rule_id)
     return expect_accepted(response, rule_id, why=why)
 
 
 def rejected(response: httpx.Response, model: str, rule_id: str, why: str, control, *, param: str | None = None,
-             status: int | None = None, check_served: bool = True) -> None:
-    """A cell's request was refused, and the same request without the violation accepted (``control``)."""
-    if check_served:
-        require_served(response, model, rule_id)
+             status: int | None = None) -> None:
+    """The request was refused, and the same request without the violation accepted (``control``)."""
+    require_served(response, model, rule_id)
     expect_rejected(response, rule_id, status=status, param=param, why=why, control=control)
 
 
