@@ -161,7 +161,7 @@ class Cell:
     rule: str
     #: the model's cheapest valid request
     base: dict[str, Value] = field(default_factory=dict)
-    #: what else the cell sends (``with``); the control of a refused cell is ``base`` + ``with_``
+    #: what else the cell sends (``with``); a refused cell's control is ``base`` + ``with_`` (see ``control``)
     with_: dict[str, Value] = field(default_factory=dict)
     #: the table entry the cell comes from (the middle of its id): the parameter, unless the entry names another
     entry: str = ""
