@@ -1,30 +1,29 @@
 """Audio: speech, transcriptions and translations (R04.1.4-R04.1.6, R05.1.1, R05.3.*, R06.5.1-R06.5.6, R03.5.3).
 
-The model x parameter matrices are data in the catalog: a rule's ``params`` hold its table as ``accepted.<row>``
-and ``rejected.<row>`` lists (a row is a model, an endpoint, a clip length). Each test below that asks for
-``cell`` runs once per cell of its rule's table, with an id such as ``whisper-1-response_format-srt``: every
-accepted value at its edge must be accepted, every rejected one refused (against the same request with the
-accepted value as control). A cell whose model the target does not serve ends ``unsupported``
-(``require_served``). Requests cost the minimum: two characters of speech, clips of a second (1 kHz, 8-bit WAV,
-about 1 kB) except where a rule is about length; media are generated here (``openai_rulebook.audio_media``).
+The model x parameter rules are tables in the catalog (``audio.yaml`` ``matrices:``, one per endpoint);
+``test_<table>_matrix`` runs one test per cell of each table (``tts-1-speed-4.0``, ``whisper-1-response_format-srt``):
+an accepted value must be answered 2xx (and, for a format, in that format), a forbidden one refused as its rule
+says, against the model's base request (or the same format without ``include``/``timestamp_granularities``) as
+control. A model the target does not serve makes its cells unsupported. Requests cost the minimum: two characters
+of speech, clips of a second (1 kHz, 8-bit WAV, about 1 kB) except where a rule is about length; media are
+generated here (``openai_rulebook.audio_media``).
 """
 
 from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 
+from openai_rulebook import matrix_tests
 from openai_rulebook.audio_media import MediaUnavailable, encoded, silence, wav_seconds
-from openai_rulebook.catalog import Catalog, load_catalog
+from openai_rulebook.catalog import Cell
 from openai_rulebook.checks import expect, expect_accepted, expect_rejected
 from openai_rulebook.errors import Inconclusive
 from openai_rulebook.models import require_served
-from openai_rulebook.plugin.plugin import STATE, _catalog_path
 from openai_rulebook.streams import parse_events
 
 SPEECH = "/audio/speech"
@@ -33,56 +32,16 @@ TRANSLATIONS = "/audio/translations"
 #: the shortest input worth speaking, and a clip of one second
 SHORTEST_INPUT = "Hi"
 CLIP_SECONDS = 1.0
+RESPONSE_FORMATS = "audio.response_format_values"
 
-
-# -- the matrices: cells generated from the catalog -------------------------------------------------------------------
-@dataclass(frozen=True)
-class Cell:
-    """One cell of a rule's table: a row (model, endpoint, clip length), a value, and whether it is allowed."""
-
-    row: str
-    value: Any
-    accepted: bool
-
-
-def table(params: dict[str, Any], kind: str) -> dict[str, list[Any]]:
-    """``accepted`` or ``rejected``: the rule's ``<kind>.<row>`` lists as ``{row: values}``."""
-    prefix = f"{kind}."
-    return {key[len(prefix):]: list(values or []) for key, values in params.items() if key.startswith(prefix)}
-
-
-def cell_id(rule_params: dict[str, Any], cell: Cell) -> str:
-    row = cell.row.rsplit("/", 1)[-1].replace(" ", "-")  # "POST /v1/audio/translations whisper-1" -> short
-    return f"{row}-{rule_params.get('param', 'value')}-{cell.value}"
-
-
-def _catalog(config: pytest.Config) -> Catalog:
-    state = config.stash[STATE]
-    if state.catalog is None:
-        state.catalog = load_catalog(_catalog_path(config))
-    return state.catalog
+#: each matrix test and the table it runs
+MATRIX_TESTS = {"test_speech_matrix": "audio.speech", "test_transcriptions_matrix": "audio.transcriptions",
+                "test_translations_matrix": "audio.translations"}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """A test that asks for ``cell`` runs once per cell of its rule's table (``only`` limits it to one kind)."""
-    if "cell" not in metafunc.fixturenames:
-        return
-    marker = metafunc.definition.get_closest_marker("rule")
-    rule = _catalog(metafunc.config)[marker.args[0]]
-    kinds = getattr(metafunc.function, "kinds", ("accepted", "rejected"))
-    cells = [Cell(row, value, kind == "accepted") for kind in kinds
-             for row, values in table(rule.params, kind).items() for value in values]
-    metafunc.parametrize("cell", cells, ids=[cell_id(rule.params, cell) for cell in cells])
-
-
-def only(*kinds: str):
-    """Limit a ``cell`` test to the accepted or the rejected cells of its table."""
-
-    def mark(function):
-        function.kinds = kinds
-        return function
-
-    return mark
+    """One test per cell of the function's table, marked with the rule of the cell's parameter."""
+    matrix_tests.parametrize(metafunc, MATRIX_TESTS)
 
 
 # -- requests ---------------------------------------------------------------------------------------------------------
@@ -142,21 +101,45 @@ def transcribe(api, model: str, *, path: str = TRANSCRIPTIONS, extension: str = 
     return api.post(path, None, files=upload(extension, content), data=fields_of(model, **fields))
 
 
+def form(fields: dict[str, Any]) -> dict[str, Any]:
+    """Multipart fields: a list goes as repeated ``name[]`` parts, a boolean as true/false, a number as written."""
+    parts: dict[str, Any] = {}
+    for name, value in fields.items():
+        if isinstance(value, list):
+            parts[f"{name}[]"] = [str(item) for item in value]
+        else:
+            parts[name] = str(value).lower() if isinstance(value, bool) else str(value)
+    return parts
+
+
+def speak(api, fields: dict[str, Any]) -> httpx.Response:
+    """A matrix cell's speech request: its fields, and the shortest input."""
+    fields = dict(fields)
+    return api.post(SPEECH, speech_body(fields.pop("model"), **fields))
+
+
+def send_clip(api, path: str, fields: dict[str, Any]) -> httpx.Response:
+    """A matrix cell's transcription or translation: its fields, and a one-second clip of the type its ``file``
+    names (WAV when it names none)."""
+    fields = dict(fields)
+    extension, model = str(fields.pop("file", "wav")), fields.pop("model")
+    return transcribe(api, model, path=path, extension=extension, **form(fields))
+
+
 def data_url(seconds: float) -> str:
     return "data:audio/wav;base64," + base64.b64encode(wav_seconds(seconds)).decode()
 
 
 def accepted(response: httpx.Response, model: str, rule_id: str, why: str) -> Any:
-    """A cell's request was accepted (the model unserved: unsupported)."""
+    """The request was accepted (the model unserved: unsupported)."""
     require_served(response, model, rule_id)
     return expect_accepted(response, rule_id, why=why)
 
 
 def rejected(response: httpx.Response, model: str, rule_id: str, why: str, control, *, param: str | None = None,
-             status: int | None = None, check_served: bool = True) -> None:
-    """A cell's request was refused, and the same request without the violation accepted (``control``)."""
-    if check_served:
-        require_served(response, model, rule_id)
+             status: int | None = None) -> None:
+    """The request was refused, and the same request without the violation accepted (``control``)."""
+    require_served(response, model, rule_id)
     expect_rejected(response, rule_id, status=status, param=param, why=why, control=control)
 
 
@@ -166,6 +149,76 @@ def json_object(response: httpx.Response) -> dict[str, Any] | None:
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
+
+
+# -- the matrices -----------------------------------------------------------------------------------------------------
+def _starts_with_signature(content: bytes, signatures: list[str]) -> bool:
+    return any(content.startswith(bytes.fromhex(str(signature))) for signature in signatures)
+
+
+def check_speech_format(rule_id: str, params: dict[str, Any], fmt: str, response: httpx.Response) -> None:
+    """Audio of the requested format: the file's signature (pcm: raw 16-bit samples, an even number of bytes)."""
+    signatures = params[f"signature.{fmt}"]
+    content = response.content
+    if signatures:
+        ok, what = _starts_with_signature(content, signatures), f"a {fmt} file (starting {signatures})"
+    else:
+        ok, what = len(content) > 0 and len(content) % 2 == 0, "raw 16-bit PCM (an even number of bytes)"
+    expect(rule_id, ok, expected=what, actual=f"{len(content)} bytes starting {content[:8].hex()}")
+
+
+def check_event_stream(rule_id: str, params: dict[str, Any], response: httpx.Response) -> None:
+    types = [event.type for event in parse_events(response.content)]
+    delta, done = params["events"]
+    expect(rule_id, delta in types and done in types, expected=f"an event stream with {delta} and {done}",
+           actual=types[:10])
+
+
+def test_speech_matrix(api, rulebook_catalog, cell: Cell):
+    """A speech cell; an accepted format is answered in that format, an accepted sse as an event stream."""
+    response = matrix_tests.judge(cell, lambda fields: speak(api, fields))
+    if response is None:
+        return
+    params = rulebook_catalog[cell.rule].params
+    if cell.param == "response_format":
+        check_speech_format(cell.rule, params, str(cell.value), response)
+    elif cell.param == "stream_format" and cell.value == "sse":
+        check_event_stream(cell.rule, params, response)
+
+
+def _in_format(fmt: str, response: httpx.Response, json_formats: list[str]) -> tuple[bool, str]:
+    body, text = json_object(response), response.text
+    if fmt in json_formats:
+        if fmt == "verbose_json":
+            return (body is not None and isinstance(body.get("duration"), int | float)
+                    and isinstance(body.get("segments", body.get("words")), list)), "verbose JSON"
+        return body is not None, "a JSON object"
+    if fmt == "srt":
+        return text.lstrip().startswith("1") and "-->" in text and "," in text.split("-->")[0], "SubRip cues"
+    if fmt == "vtt":
+        return text.lstrip().startswith("WEBVTT"), "WebVTT"
+    return body is None and bool(text.strip()), "plain text"
+
+
+def check_stt_format(rule_id: str, fmt: str, response: httpx.Response, json_formats: list[str]) -> None:
+    ok, what = _in_format(fmt, response, json_formats)
+    expect(rule_id, ok, expected=f"the answer in {fmt}: {what}", actual=response.text[:200])
+
+
+def _judge_stt(api, rulebook_catalog, cell: Cell, path: str) -> None:
+    """A transcription or translation cell; an accepted response_format (alone) is answered in that format."""
+    response = matrix_tests.judge(cell, lambda fields: send_clip(api, path, fields))
+    if response is not None and cell.entry == "response_format":
+        json_formats = list(rulebook_catalog[RESPONSE_FORMATS].params["json_formats"])
+        check_stt_format(cell.rule, str(cell.value), response, json_formats)
+
+
+def test_transcriptions_matrix(api, rulebook_catalog, cell: Cell):
+    _judge_stt(api, rulebook_catalog, cell, TRANSCRIPTIONS)
+
+
+def test_translations_matrix(api, rulebook_catalog, cell: Cell):
+    _judge_stt(api, rulebook_catalog, cell, TRANSLATIONS)
 
 
 # -- the endpoints --------------------------------------------------------------------------------------------------
@@ -227,124 +280,23 @@ def test_unknown_speech_model_is_rejected(api, rule, model):
                     control=lambda: api.post(SPEECH, speech_body(control_model)))
 
 
-@pytest.mark.rule("audio.speech.voice_values")
-def test_speech_voice_cell(api, rule, cell):
-    model, voice = cell.row, cell.value
-    response = api.post(SPEECH, speech_body(model, voice=voice))
-    if cell.accepted:
-        accepted(response, model, rule.id, f"{model} with voice {voice}")
-    else:
-        rejected(response, model, rule.id, f"{model} with voice {voice!r}", param=rule.params["param"],
-                 control=lambda: api.post(SPEECH, speech_body(model)))
-
-
-@pytest.mark.rule("audio.speech.speed_range")
-def test_speech_speed_cell(api, rule, cell):
-    model, speed = cell.row, cell.value
-    response = api.post(SPEECH, speech_body(model, speed=speed))
-    if cell.accepted:
-        accepted(response, model, rule.id, f"{model} at speed {speed}")
-    else:
-        rejected(response, model, rule.id, f"{model} at speed {speed}", param=rule.params["param"],
-                 control=lambda: api.post(SPEECH, speech_body(model, speed=rule.params["default"])))
-
-
-@pytest.mark.rule("audio.speech.sse_not_for_tts_1")
-def test_speech_stream_format_cell(api, rule, cell):
-    model, stream_format = cell.row, cell.value
-    response = api.post(SPEECH, speech_body(model, stream_format=stream_format))
-    if not cell.accepted:
-        rejected(response, model, rule.id, f"{model} with stream_format {stream_format}", status=400,
-                 control=lambda: api.post(SPEECH, speech_body(model, stream_format="audio")))
-        return
-    accepted(response, model, rule.id, f"{model} with stream_format {stream_format}")
-    if stream_format == "sse":
-        types = [event.type for event in parse_events(response.content)]
-        delta, done = rule.params["events"]
-        expect(rule.id, delta in types and done in types, expected=f"an event stream with {delta} and {done}",
-               actual=types[:10])
-
-
-def _starts_with_signature(content: bytes, signatures: list[str]) -> bool:
-    return any(content.startswith(bytes.fromhex(str(signature))) for signature in signatures)
-
-
-@pytest.mark.rule("audio.speech.response_format_values")
-def test_speech_response_format_cell(api, rule, cell):
-    model, fmt = cell.row, cell.value
-    response = api.post(SPEECH, speech_body(model, response_format=fmt))
-    if not cell.accepted:
-        rejected(response, model, rule.id, f"{model} with response_format {fmt!r}", param=rule.params["param"],
-                 control=lambda: api.post(SPEECH, speech_body(model)))
-        return
-    accepted(response, model, rule.id, f"{model} with response_format {fmt}")
-    signatures = rule.params[f"signature.{fmt}"]
-    content = response.content
-    if signatures:
-        ok, what = _starts_with_signature(content, signatures), f"a {fmt} file (starting {signatures})"
-    else:  # pcm: raw 16-bit samples
-        ok, what = len(content) > 0 and len(content) % 2 == 0, "raw 16-bit PCM (an even number of bytes)"
-    expect(rule.id, ok, expected=what, actual=f"{len(content)} bytes starting {content[:8].hex()}")
-
-
 @pytest.mark.rule("audio.speech.instructions_not_for_tts_1")
-def test_suite_sends_instructions_only_where_they_work(api, rule):
-    """A client rule, kept by the suite itself: instructions go to the models of the table's accepted rows only
-    (and are accepted there), never to tts-1 or tts-1-hd (``speech_body`` refuses to build such a request)."""
-    assert set(table(rule.params, "rejected")) == set(rule.params["models"]) == set(INSTRUCTIONLESS)
+def test_suite_sends_instructions_only_where_they_work(api, rule, rulebook_catalog):
+    """A client rule, kept by the suite itself: instructions go only to the speech table's other models (and are
+    accepted there), never to tts-1 or tts-1-hd (``speech_body`` refuses to build such a request)."""
+    assert set(rule.params["models"]) == set(INSTRUCTIONLESS)
     for model in rule.params["models"]:
         with pytest.raises(AssertionError):
             speech_body(model, instructions="Speak calmly.")
-    for model in table(rule.params, "accepted"):
+    for model in [name for name in rulebook_catalog.matrices["audio.speech"].models if name not in INSTRUCTIONLESS]:
         accepted(api.post(SPEECH, speech_body(model, instructions="Calm.")), model, rule.id,
                  f"{model} with instructions")
 
 
 # -- transcriptions and translations ------------------------------------------------------------------------------
-@pytest.mark.rule("audio.transcription.temperature_range")
-def test_temperature_cell(api, rule, cell):
-    path = cell.row.split(" ", 1)[1].removeprefix("/v1")
-    model = rule.params["model"]
-    response = transcribe(api, model, path=path, temperature=str(cell.value))
-    if cell.accepted:
-        accepted(response, model, rule.id, f"{path} with temperature {cell.value}")
-    else:
-        rejected(response, model, rule.id, f"{path} with temperature {cell.value}", param=rule.params["param"],
-                 control=lambda: transcribe(api, model, path=path, temperature="0.5"))
-
-
-def _file_formats(api, rule, path: str, extension: str) -> None:
-    model = rule.params["model"]
-    response = transcribe(api, model, path=path, extension=extension)
-    if extension in rule.params["values"]:
-        accepted(response, model, rule.id, f"a {extension} file")
-    else:
-        rejected(response, model, rule.id, f"a {extension} file (no audio)", status=400,
-                 control=lambda: transcribe(api, model, path=path))
-
-
-#: the catalog's values and rejected lists of the file_formats rules, written out for parametrize (each test checks
-#: its extension against its rule)
-EXTENSIONS = ["flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "wav", "webm", "txt", "png"]
-
-
 @pytest.mark.rule("audio.transcription.file_formats")
-@pytest.mark.parametrize("extension", EXTENSIONS)
-def test_transcription_file_format(api, rule, extension):
-    assert extension in [*rule.params["values"], *rule.params["rejected"]]
-    _file_formats(api, rule, TRANSCRIPTIONS, extension)
-
-
-@pytest.mark.rule("audio.translation.file_formats")
-@pytest.mark.parametrize("extension", EXTENSIONS)
-def test_translation_file_format(api, rule, extension):
-    assert extension in [*rule.params["values"], *rule.params["rejected"]]
-    _file_formats(api, rule, TRANSLATIONS, extension)
-
-
-@pytest.mark.rule("audio.transcription.file_formats")
-def test_transcription_without_file_is_rejected(api, rule):
-    model = rule.params["model"]
+def test_transcription_without_file_is_rejected(api, rule, rulebook_catalog):
+    model = rulebook_catalog.matrices["audio.transcriptions"].params["file"].takers[0]
     response = api.post(TRANSCRIPTIONS, None, files={"unused": ("x", b"", "text/plain")}, data={"model": model})
     rejected(response, model, rule.id, "no file", status=400, control=lambda: transcribe(api, model))
 
@@ -377,28 +329,20 @@ def test_translation_model(api, rule, model):
 
 
 @pytest.mark.rule("audio.transcription.diarize_chunking_required")
-def test_diarize_chunking_cell(api, rule, cell):
-    model, seconds = rule.params["model"], float(cell.row)
-    content = wav_seconds(seconds)
-    strategy = None if cell.value == "none" else cell.value
-    response = transcribe(api, model, content=content, chunking_strategy=strategy)
-    why = f"{seconds:g} s {'without chunking_strategy' if strategy is None else f'with chunking_strategy {strategy}'}"
-    if cell.accepted:
+@pytest.mark.parametrize(("over", "chunked"), [(0, False), (0, True), (1, True), (1, False)],
+                         ids=["at-limit-without", "at-limit-with", "over-limit-with", "over-limit-without"])
+def test_diarize_chunking(api, rule, over, chunked):
+    """A clip of max_seconds needs no chunking_strategy; one a second longer is refused without it (400),
+    against the same clip with it."""
+    model, seconds = rule.params["model"], float(rule.params["max_seconds"]) + over
+    content, strategy = wav_seconds(seconds), str(rule.params["value"])
+    response = transcribe(api, model, content=content, chunking_strategy=strategy if chunked else None)
+    why = f"{seconds:g} s {f'with chunking_strategy {strategy}' if chunked else 'without chunking_strategy'}"
+    if chunked or not over:
         accepted(response, model, rule.id, why)
     else:
         rejected(response, model, rule.id, why, status=400,
-                 control=lambda: transcribe(api, model, content=content, chunking_strategy="auto"))
-
-
-@pytest.mark.rule("audio.transcription.logprobs_support")
-def test_logprobs_cell(api, rule, cell):
-    model, fmt = cell.row, cell.value
-    response = transcribe(api, model, response_format=fmt, **{"include[]": [rule.params["value"]]})
-    why = f"{model}, response_format {fmt}, include logprobs"
-    if cell.accepted:
-        accepted(response, model, rule.id, why)
-    else:
-        rejected(response, model, rule.id, why, control=lambda: transcribe(api, model, response_format=fmt))
+                 control=lambda: transcribe(api, model, content=content, chunking_strategy=strategy))
 
 
 def _speakers(count: int, seconds: float) -> dict[str, list[str]]:
@@ -442,18 +386,6 @@ def test_diarize_with_prompt_is_rejected(api, rule):
              control=lambda: transcribe(api, model))
 
 
-@pytest.mark.rule("audio.transcription.gpt4o_json_only")
-def test_gpt4o_response_format_cell(api, rule, cell):
-    model, fmt = cell.row, cell.value
-    response = transcribe(api, model, response_format=fmt)
-    if cell.accepted:
-        body = accepted(response, model, rule.id, f"{model} with response_format {fmt}")
-        expect(rule.id, isinstance(body, dict), expected="a JSON object", actual=response.text[:200])
-    else:
-        rejected(response, model, rule.id, f"{model} with response_format {fmt}", param=rule.params["param"],
-                 control=lambda: transcribe(api, model, response_format="json"))
-
-
 def _speaker_keys(value: Any) -> bool:
     """Whether a JSON value carries a ``speaker`` member anywhere."""
     if isinstance(value, dict):
@@ -491,19 +423,6 @@ def test_whisper_stream_is_ignored(api, rule):
            expected="one JSON transcription, no event stream", actual=f"{kind}: {response.text[:200]}")
 
 
-@pytest.mark.rule("audio.transcription.timestamps_need_verbose_json")
-def test_timestamps_cell(api, rule, cell):
-    model, fmt = cell.row, cell.value
-    granularities = {"timestamp_granularities[]": list(rule.params["values"])}
-    response = transcribe(api, model, response_format=fmt, **granularities)
-    why = f"{model}, response_format {fmt}, timestamp_granularities"
-    if cell.accepted:
-        accepted(response, model, rule.id, why)
-    else:
-        rejected(response, model, rule.id, why, status=400,
-                 control=lambda: transcribe(api, model, response_format=fmt))
-
-
 @pytest.mark.rule("audio.transcription.no_timestamps_for_diarize")
 @pytest.mark.parametrize("fmt", ["json", "diarized_json"])
 def test_diarize_with_timestamps_is_rejected(api, rule, fmt):
@@ -512,35 +431,6 @@ def test_diarize_with_timestamps_is_rejected(api, rule, fmt):
     response = transcribe(api, model, response_format=fmt, **{"timestamp_granularities[]": ["segment"]})
     rejected(response, model, rule.id, f"{model} with timestamp_granularities", status=400,
              param=rule.params["param"], control=lambda: transcribe(api, model, response_format=fmt))
-
-
-def _in_format(fmt: str, response: httpx.Response, json_formats: list[str]) -> tuple[bool, str]:
-    body, text = json_object(response), response.text
-    if fmt in json_formats:
-        if fmt == "verbose_json":
-            return (body is not None and isinstance(body.get("duration"), int | float)
-                    and isinstance(body.get("segments", body.get("words")), list)), "verbose JSON"
-        return body is not None, "a JSON object"
-    if fmt == "srt":
-        return text.lstrip().startswith("1") and "-->" in text and "," in text.split("-->")[0], "SubRip cues"
-    if fmt == "vtt":
-        return text.lstrip().startswith("WEBVTT"), "WebVTT"
-    return body is None and bool(text.strip()), "plain text"
-
-
-@pytest.mark.rule("audio.response_format_values")
-def test_response_format_cell(api, rule, cell):
-    endpoint, model = cell.row.rsplit(" ", 1)
-    path, fmt = endpoint.split(" ", 1)[1].removeprefix("/v1"), cell.value
-    response = transcribe(api, model, path=path, response_format=fmt)
-    why = f"{path} {model} with response_format {fmt}"
-    if not cell.accepted:
-        rejected(response, model, rule.id, why, param=rule.params["param"],
-                 control=lambda: transcribe(api, model, path=path, response_format="json"))
-        return
-    accepted(response, model, rule.id, why)
-    ok, what = _in_format(fmt, response, list(rule.params["json_formats"]))
-    expect(rule.id, ok, expected=f"the answer in {fmt}: {what}", actual=response.text[:200])
 
 
 @pytest.mark.rule("audio.transcription.language_iso_639_1")

@@ -17,11 +17,11 @@ from typing import Any
 import httpx
 import pytest
 
-from openai_rulebook.catalog import Cell, cells
+from openai_rulebook import matrix_tests
+from openai_rulebook.catalog import Cell
 from openai_rulebook.checks import expect, expect_accepted, expect_rejected, precondition
 from openai_rulebook.client import MULTIPART_BOUNDARY
 from openai_rulebook.models import require_served
-from openai_rulebook.plugin.plugin import catalog_of
 from openai_rulebook.sample_images import image, padded_png, padded_png_chunks
 
 GENERATIONS = "/images/generations"
@@ -48,13 +48,7 @@ MATRIX_TESTS = {"test_generations_matrix": "images.generations", "test_edits_mat
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """One test per cell of the function's table, marked with the rule of the cell's parameter."""
-    table = MATRIX_TESTS.get(metafunc.definition.name)
-    if table is None:
-        return
-    matrix = catalog_of(metafunc.config).matrices.get(table)
-    generated = cells(table, matrix) if matrix is not None else []
-    metafunc.parametrize("cell", [pytest.param(cell, id=cell.id, marks=pytest.mark.rule(cell.rule))
-                                  for cell in generated])
+    matrix_tests.parametrize(metafunc, MATRIX_TESTS)
 
 
 # -- requests ---------------------------------------------------------------------------------------------------------
@@ -114,26 +108,16 @@ def matrix_base(rulebook_catalog, table: str, model: str) -> dict[str, Any]:
 
 
 # -- the matrices -----------------------------------------------------------------------------------------------------
-def judge_cell(cell: Cell, send) -> None:
-    response = send(cell.request())
-    require_served(response, cell.model, cell.rule)
-    if cell.accepted:
-        expect_accepted(response, cell.rule, why=f"{cell.param}={cell.value!r} with {cell.model}")
-    else:
-        expect_rejected(response, cell.rule, param=cell.param, why=f"{cell.param}={cell.value!r} with {cell.model}",
-                        control=lambda: send(cell.control()))
-
-
 def test_generations_matrix(api, cell: Cell):
-    judge_cell(cell, lambda fields: generate(api, fields))
+    matrix_tests.judge(cell, lambda fields: generate(api, fields))
 
 
 def test_edits_matrix(api, cell: Cell):
-    judge_cell(cell, lambda fields: edit(api, fields))
+    matrix_tests.judge(cell, lambda fields: edit(api, fields))
 
 
 def test_variations_matrix(api, cell: Cell):
-    judge_cell(cell, lambda fields: variation(api, fields))
+    matrix_tests.judge(cell, lambda fields: variation(api, fields))
 
 
 # -- the endpoints and what they answer -----------------------------------------------------------------------------
