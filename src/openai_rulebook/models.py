@@ -92,8 +92,13 @@ def model_not_served(response: Any, model: str) -> bool:
     if response.status_code == 404:
         return param == "model" or model in message
     # a 400 is usually a bad parameter *for* a served model ("'minimal' is not supported with the 'o4-mini'
-    # model"): only one about the model parameter itself that says the model is missing counts
-    return param == "model" and bool(re.search(r"does not exist|not found|not supported in", message, re.I))
+    # model"): only one about the model parameter itself that says the model is missing counts, or an enum check
+    # of the model parameter naming it ("Invalid value: 'tts-1-hd'. Supported values are: ...")
+    if param != "model":
+        return False
+    if re.search(r"does not exist|not found|not supported in", message, re.I):
+        return True
+    return code == "invalid_value" and bool(model) and f"'{model}'" in message
 
 
 def require_served(response: Any, model: str, rule: str | None = None) -> None:

@@ -114,6 +114,12 @@ def _error(status: int, message: str, code: str | None = None, param: str | None
             "reasoning.effort"), True),
     (_error(400, "Unsupported parameter: 'temperature' is not supported with this model.", None, "temperature"),
      True),
+    # an enum check of `model` naming it (the audio endpoints type model as a list of names)
+    (_error(400, "Invalid value: 'gpt-x'. Supported values are: 'tts-1', 'tts-1-hd'.", "invalid_value", "model"),
+     False),
+    # ... but an enum refusal of another value, or of another parameter, says nothing of the model
+    (_error(400, "Invalid value: 'gpt-xl'. Supported values are: 'tts-1'.", "invalid_value", "model"), True),
+    (_error(400, "Invalid value: 'gpt-x'. Supported values are: 'alloy'.", "invalid_value", "voice"), True),
     (_error(404, "No such vector store: vs_1", None, "vector_store_id"), True),
     (httpx.Response(200, json={"object": "chat.completion"}), True),
     (httpx.Response(404, text="not json"), True),

@@ -151,12 +151,17 @@ class SpeechRequest(BaseModel):
     stream_format: Any = "audio"
 
 
+def _invalid_model(name: object, served: list[str]) -> str:
+    """The enum refusal of the official API's validation: the audio endpoints type ``model`` as a list of names."""
+    return f"Invalid value: '{name}'. Supported values are: {', '.join(repr(model) for model in served)}."
+
+
 def _speech_model(body: SpeechRequest, rules: Rules) -> str:
     if body.model is None:
         raise APIError(400, "you must provide a model parameter", param="model")
     known = isinstance(body.model, str) and body.model in SPEECH_MODELS
-    rules.enforce(SPEECH_MODEL, known, broken_ok=isinstance(body.model, str), param="model",
-                  message=f"Invalid model '{body.model}': use one of {', '.join(sorted(SPEECH_MODELS))}.")
+    rules.enforce(SPEECH_MODEL, known, broken_ok=isinstance(body.model, str), param="model", code="invalid_value",
+                  message=_invalid_model(body.model, sorted(SPEECH_MODELS)))
     return SPEECH_MODELS.get(body.model, "tts-1")
 
 
@@ -290,8 +295,8 @@ def _transcription_model(form: Form, rules: Rules) -> tuple[str, str]:
     name = form.fields.get("model")
     if not name:
         raise APIError(400, "you must provide a model parameter", param="model")
-    rules.enforce(TRANSCRIPTION_MODEL, name in TRANSCRIPTION_MODELS, param="model",
-                  message=f"Invalid model '{name}': use one of {', '.join(sorted(TRANSCRIPTION_MODELS))}.")
+    rules.enforce(TRANSCRIPTION_MODEL, name in TRANSCRIPTION_MODELS, param="model", code="invalid_value",
+                  message=_invalid_model(name, sorted(TRANSCRIPTION_MODELS)))
     return name, TRANSCRIPTION_MODELS.get(name, WHISPER)
 
 
@@ -390,7 +395,7 @@ async def create_translation(request: Request, rules: RulesDep) -> Response:
     if not name:
         raise APIError(400, "you must provide a model parameter", param="model")
     rules.enforce(TRANSLATION_MODEL, name == WHISPER, broken_ok=name in TRANSCRIPTION_MODELS, param="model",
-                  message=f"Invalid model '{name}' for translations: use whisper-1.")
+                  code="invalid_value", message=_invalid_model(name, [WHISPER]))
     content, seconds = _file(form, rules, TRANSLATION_FORMATS)
     fmt = _response_format(form)
     _temperature(form, rules)
