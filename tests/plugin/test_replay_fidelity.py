@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from openai_rulebook import exits
-from openai_rulebook.plugin.draws import DEFAULT_EXAMPLES
+from openai_rulebook.plugin.draws import DEFAULT_EXAMPLES, UNWRITTEN_EXAMPLES
 
 from .conftest import read_compliance, rule_entry, write_suite
 
@@ -76,7 +76,7 @@ def test_a_set_that_does_not_say_replays_with_the_defaults_of_its_source(project
     write_suite(project, DRAWN)
     _cassette_set(project.path, {"target": source}, {"test_drawn": EMPTY_CASSETTE})
     project.runpytest("--target", "replay", "--cassette-dir", "cassettes").assert_outcomes(passed=1)
-    assert _examples(project) == DEFAULT_EXAMPLES[source]
+    assert _examples(project) == UNWRITTEN_EXAMPLES[source]
 
 
 def test_recording_writes_the_settings_it_drew_with(project: pytest.Pytester) -> None:
