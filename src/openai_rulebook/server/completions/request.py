@@ -2,10 +2,10 @@
 catalog rule judges in its own check (``routes.py``): the required model and prompt (completions.required_fields),
 the prompt's forms (completions.endpoints_exist), logprobs' range, best_of against n and stream, suffix per model,
 the context length against max_tokens, and the temperature and top_p ranges (chat's rules, which name this endpoint
-too). Those members are held to their types here, the rest to everything the spec says, its descriptions included
-(logit_bias values from -100 to 100, seed an int64).
+too). Those members are held to their types here (the prompt's in ``routes.py``, with its forms), the rest to
+everything the spec says, its descriptions included (logit_bias values from -100 to 100, seed an int64).
 
-Unknown members are refused before this (``CreateCompletionRequest`` forbids extras, as the live API does).
+Unknown members are refused before this (``CreateCompletionRequest`` in ``routes.py`` forbids extras).
 """
 
 from __future__ import annotations

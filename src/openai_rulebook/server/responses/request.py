@@ -1,8 +1,9 @@
 """What a Responses request may hold, as the official spec says (CreateResponse; getResponse's query), less what a
 catalog rule judges in its own check (``routes.py``): the ranges of temperature, top_p, top_logprobs and
-max_output_tokens, the include values, safety_identifier's length, metadata, and tool_choice, text.format and
-reasoning.effort where a rule speaks of them. Those members are held to their types here, the rest to everything
-the spec's schema says.
+max_output_tokens, the include values, safety_identifier's length, metadata. Those members are held to their types
+here (metadata not at all: the metadata rules' check has it), the rest to everything the spec's schema says. What
+rules say beyond the schema (reasoning.effort per model, json_object's mention of JSON, a previous response that
+exists) is checked after this, under those rules.
 
 ``input`` and ``tools`` are held to their shapes, not to everything each of the dozens of item and tool kinds the
 spec lists may hold: an input item or a tool is an object of a kind the spec names, a message has a known role and

@@ -1,8 +1,9 @@
 """The Responses API routes: create, retrieve, delete, cancel, input items.
 
 Create holds the request to the spec's schema (``request.py``), then checks what the catalog's rules say (model,
-ranges, include values, metadata, reasoning effort, truncation, the previous response) and answers with the response; ``stream: true`` streams it (``stream.py``), ``background: true`` stores it
-``queued`` and lets the clock move it on (``objects.py``). ``store: false`` responses are answered and forgotten.
+ranges, include values, metadata, reasoning effort, truncation, the previous response) and answers with the
+response; ``stream: true`` streams it (``stream.py``), ``background: true`` stores it ``queued`` and lets the clock
+move it on (``objects.py``). ``store: false`` responses are answered and forgotten.
 Each check states its catalog rule through ``Rules``, which is where faults act.
 """
 
@@ -24,8 +25,8 @@ from openai_rulebook.server.core.variants import Variant, register_variant
 from openai_rulebook.server.metadata.pairs import check_metadata
 from openai_rulebook.server.requests.bodies import json_body
 from openai_rulebook.server.responses import generation
-from openai_rulebook.server.responses.request import INCLUDE, check_create, check_retrieve_query
 from openai_rulebook.server.responses.objects import QUEUED_SECONDS, RUNNING_SECONDS, Response
+from openai_rulebook.server.responses.request import INCLUDE, check_create, check_retrieve_query
 from openai_rulebook.server.responses.stream import events
 
 ENDPOINTS_EXIST = "responses.endpoints_exist"
