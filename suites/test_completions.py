@@ -1,4 +1,4 @@
-"""Legacy completions (R14.1.1-R14.1.5, R06.5.13, and the spec's completion object).
+"""Legacy completions (R14.1.1-R14.1.5, R06.5.13, and the spec's endpoint and completion object).
 
 Every request is as cheap as the rule allows: a few prompt words and ``max_tokens`` of 1 or 2. The context-length
 edge is the one costly request (a prompt of 4,095 tokens): its prompt is built from one-token words in cl100k,
@@ -37,6 +37,22 @@ def complete(api, rule, model: str, **body: Any):
     response = api.post(COMPLETIONS, {key: value for key, value in body.items() if value is not None})
     require_served(response, model, rule.id)
     return response
+
+
+# -- the endpoint -------------------------------------------------------------------------------------------------
+#: a short prompt in each of the spec's four forms; the token ids are "Say ok" and "Say yes" in cl100k (the encoding
+#: of gpt-3.5-turbo-instruct, davinci-002 and babbage-002), all below 50,281, so an older encoding takes them too
+PROMPT_FORMS = {"string": "Say ok", "strings": ["Say ok", "Say yes"], "tokens": [46864, 5509],
+                "token_arrays": [[46864, 5509], [46864, 10035]]}
+
+
+@pytest.mark.rule("completions.endpoints_exist")
+@pytest.mark.parametrize("form", list(PROMPT_FORMS))
+def test_each_prompt_form_is_answered_with_a_completion(api, rule, model, form):
+    assert form in rule.params["prompt_forms"]
+    response = complete(api, rule, model(), prompt=PROMPT_FORMS[form])
+    expect_accepted(response, rule.id, why=f"a prompt of the form {form}")
+    judge(rule, response, ENDPOINT)
 
 
 # -- required fields, best_of, logprobs ---------------------------------------------------------------------------

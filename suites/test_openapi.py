@@ -48,10 +48,6 @@ SHORT_MESSAGES = [{"role": "user", "content": "Say ok"}]
 #: rules judge it), and members a valid request never sends (they cost more: web search, or a second bound on the
 #: reply). Positive cases always carry these; a negative case carries them only where it sends the member and does
 #: not break it, so what it breaks decides its verdict.
-#: what a valid request to a model-backed operation costs (a short reply, one embedding, one small image or clip)
-VALID_REQUEST_TIERS = {"POST /v1/chat/completions": "cheap", "POST /v1/responses": "cheap",
-                       "POST /v1/completions": "cheap", "POST /v1/embeddings": "cheap", "POST /v1/moderations": "free",
-                       "POST /v1/images/generations": "paid", "POST /v1/audio/speech": "paid"}
 MODEL_REQUESTS: dict[str, tuple[str, dict[str, Any], frozenset[str]]] = {
     "POST /v1/chat/completions": ("chat", {"messages": SHORT_MESSAGES, "max_completion_tokens": 16, "n": 1,
                                            "stream": False}, frozenset({"max_tokens", "web_search_options"})),
@@ -87,17 +83,11 @@ def served(rulebook_target: Target) -> frozenset[str] | None:
 
 
 @pytest.fixture
-def fuzzed_endpoint(endpoint: Endpoint, served: frozenset[str] | None, openapi_suite: OpenApiSuite,
-                    rulebook_target: Target) -> Endpoint:
-    """The endpoint, once it is known to be served and to be an operation of the spec, and its valid requests' tier
-    enabled."""
+def fuzzed_endpoint(endpoint: Endpoint, served: frozenset[str] | None, openapi_suite: OpenApiSuite) -> Endpoint:
+    """The endpoint, once it is known to be served and to be an operation of the spec (the plugin has skipped it
+    already when the tier of its valid requests, its area's endpoints_exist rule's, is not enabled)."""
     if served is not None and str(endpoint) not in served:
         pytest.skip(f"{endpoint}: the reference server does not serve it yet")
-    # the plugin skips by catalog.endpoint_tier already; this covers an operation whose area has no
-    # endpoints_exist rule to say what its valid request costs (POST /v1/completions)
-    tier = VALID_REQUEST_TIERS.get(str(endpoint))
-    if tier is not None and tier not in rulebook_target.tiers:
-        pytest.skip(f"tier {tier} not enabled for --target {rulebook_target.name}; pass --tiers to include it")
     openapi_suite.operation(endpoint)
     return endpoint
 

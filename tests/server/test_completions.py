@@ -56,6 +56,35 @@ def test_refusals(client: httpx.Client, expect_error, body: dict[str, Any], stat
                  param=param)
 
 
+@pytest.mark.parametrize(("body", "param", "code"), [
+    ({"echo": "yes"}, "echo", "invalid_type"), ({"presence_penalty": 2.5}, "presence_penalty",
+                                                "decimal_above_max_value"),
+    ({"frequency_penalty": -3}, "frequency_penalty", "integer_below_min_value"),
+    ({"stop": ["a", "b", "c", "d", "e"]}, "stop", "array_above_max_length"), ({"stop": []}, "stop", "empty_array"),
+    ({"seed": 2 ** 63}, "seed", "integer_above_max_value"), ({"logit_bias": {"50": 101}}, "logit_bias.50",
+                                                              "integer_above_max_value"),
+    ({"stream_options": {"include_usage": "yes"}}, "stream_options.include_usage", "invalid_type"),
+    ({"user": 5}, "user", "invalid_type"), ({"max_tokens": -1, "temperature": 3}, "max_tokens",
+                                            "integer_below_min_value"),
+])  # fmt: skip
+def test_the_spec_schema_refusals(client: httpx.Client, expect_error, body: dict[str, Any], param: str,
+                                  code: str) -> None:
+    assert expect_error(complete(client, **body), 400, param=param)["code"] == code
+
+
+def test_each_prompt_form_and_nulls_are_accepted(client: httpx.Client) -> None:
+    for prompt in ("Say hi", ["Say hi", "Yo"], [46864, 5509], [[46864, 5509], [46864]]):
+        assert complete(client, prompt=prompt).status_code == 200, prompt
+    assert complete(client, logprobs=None, seed=None, stop=None, logit_bias=None, user=None).status_code == 200
+
+
+def test_the_endpoints_fault_refuses_token_prompts(client_for) -> None:
+    client = client_for(create_app(faults=["completions.refuse_token_prompts"]))
+    assert complete(client, prompt="Say hi").status_code == 200
+    assert complete(client, prompt=[46864, 5509]).status_code == 400
+    assert complete(client, prompt=[[46864, 5509]]).status_code == 400
+
+
 def test_context_length_edge(client: httpx.Client) -> None:
     assert complete(client, prompt=text_of_tokens(4095), max_tokens=1).status_code == 200
     assert complete(client, prompt=text_of_tokens(4096), max_tokens=1).status_code == 400

@@ -1540,6 +1540,12 @@ def complete(server: Server, **body: Any) -> httpx.Response:
     return server.api.post(COMPLETIONS, json={key: value for key, value in payload.items() if value is not None})
 
 
+def probe_completions_endpoints(server: Server):
+    for prompt in ("Say hi", ["Say hi", "Yo"], [46864, 5509], [[46864, 5509], [46864]]):
+        body = accepted(complete(server, prompt=prompt))
+        assert isinstance(body["id"], str) and body["choices"], body
+
+
 def probe_completions_required(server: Server):
     refused(complete(server, prompt=None), param="prompt")
     refused(complete(server, model=None), param="model")
@@ -1594,6 +1600,7 @@ def probe_completions_echo(server: Server):
 
 
 PROBES.update({
+    "completions.endpoints_exist": probe_completions_endpoints,
     "completions.required_fields": probe_completions_required,
     "completions.best_of": probe_completions_best_of,
     "completions.logprobs_max": probe_completions_logprobs,

@@ -74,6 +74,52 @@ def test_requests_breaking_a_rule_are_refused(client: httpx.Client, fields: dict
     assert response.status_code == 400 and response.json()["error"]["param"] == param
 
 
+@pytest.mark.parametrize("fields, param, code", [
+    ({"text": {"format": {"type": "json_schema"}}}, "text.format.name", "missing_required_parameter"),
+    ({"text": {"format": {"type": "yaml"}}}, "text.format.type", "invalid_value"),
+    ({"text": {"verbosity": "loud"}}, "text.verbosity", "invalid_value"),
+    ({"input": [{"type": "image", "url": "https://example.com/a.png"}]}, "input[0].type", "invalid_value"),
+    ({"input": [{"role": "robot", "content": "Hi"}]}, "input[0].role", "invalid_value"),
+    ({"tools": [{"type": "function"}]}, "tools[0].name", "missing_required_parameter"),
+    ({"tool_choice": "sometimes"}, "tool_choice", "invalid_value"),
+    ({"context_management": []}, "context_management", "empty_array"),
+    ({"context_management": [{"type": "compaction", "compact_threshold": 999}]},
+     "context_management[0].compact_threshold", "integer_below_min_value"),
+    ({"prompt": {"id": "pmpt_1", "variables": {"a": {"type": "input_file", "file_url": "not a url"}}}},
+     "prompt.variables.a.file_url", "invalid_value"),
+    ({"reasoning": {"summary": "long"}}, "reasoning.summary", "invalid_value"),
+    ({"truncation": "sometimes"}, "truncation", "invalid_value"),
+    ({"service_tier": "gold"}, "service_tier", "invalid_value"), ({"store": "yes"}, "store", "invalid_type"),
+    ({"max_tool_calls": 1.5}, "max_tool_calls", "invalid_type"), ({"user": 5}, "user", "invalid_type"),
+    ({"stream_options": {"include_obfuscation": 1}}, "stream_options.include_obfuscation", "invalid_type"),
+    ({"moderation": {}}, "moderation.model", "missing_required_parameter"),
+    ({"conversation": {"name": "c"}}, "conversation.id", "missing_required_parameter"),
+])  # fmt: skip
+def test_requests_breaking_the_spec_schema_are_refused(client: httpx.Client, fields: dict[str, Any], param: str,
+                                                       code: str) -> None:
+    error = client.post(RESPONSES, json=body(**fields)).json()["error"]
+    assert (error["param"], error["code"]) == (param, code), error
+
+
+def test_nulls_read_as_left_out_and_new_efforts_are_taken(client: httpx.Client) -> None:
+    nulls = {"tool_choice": None, "user": None, "text": None, "prompt_cache_options": None, "tools": None}
+    assert client.post(RESPONSES, json=body(**nulls)).status_code == 200
+    for effort in ("xhigh", "max"):
+        assert client.post(RESPONSES, json=body(model="o4-mini", reasoning={"effort": effort})).status_code == 200
+
+
+@pytest.mark.parametrize("query, param", [
+    ({"include[]": "nope"}, "include"), ({"include": "nope"}, "include"), ({"stream": "yes"}, "stream"),
+    ({"include_obfuscation": "1"}, "include_obfuscation"), ({"starting_after": "1.5"}, "starting_after"),
+])
+def test_retrieve_checks_its_query(client: httpx.Client, query: dict[str, str], param: str) -> None:
+    created = client.post(RESPONSES, json=body()).json()
+    answer = client.get(f"{RESPONSES}/{created['id']}", params=query)
+    assert answer.status_code == 400 and answer.json()["error"]["param"] == param
+    valid = {"include[]": "message.output_text.logprobs", "stream": "false", "starting_after": "-1"}
+    assert client.get(f"{RESPONSES}/{created['id']}", params=valid).status_code == 200
+
+
 def test_gpt5_pro_defaults_to_high(client: httpx.Client) -> None:
     assert client.post(RESPONSES, json=body(model="gpt-5-pro")).json()["reasoning"]["effort"] == "high"
 

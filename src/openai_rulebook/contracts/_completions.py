@@ -1,4 +1,5 @@
-"""Contract checks of POST /v1/completions (legacy completions): the object, usage, finish reasons, n and echo.
+"""Contract checks of POST /v1/completions (legacy completions): the answer, the object, usage, finish reasons, n
+and echo.
 
 Only JSON completions are judged here; streams are the stream checker's (``streams.check_completions_stream``).
 Recorded prompts over 4,000 characters are cut (``…[truncated N chars]``): echo is not judged on those.
@@ -39,6 +40,14 @@ def prompts_of(prompt: Any) -> list[Any] | None:
     if isinstance(prompt, list) and prompt:
         return [prompt] if all(_is_int(item) for item in prompt) else list(prompt)
     return None
+
+
+@contract("completions.endpoints_exist", when=_is_completion)
+def completion_answered(rule: Rule, seen: Seen) -> None:
+    body = seen.body
+    expect(rule.id, isinstance(body.get("id"), str) and bool(_choices(seen)),
+           expected="a completion with a string id and a non-empty choices array",
+           actual={"id": body.get("id"), "choices": body.get("choices")})
 
 
 @contract("completions.object_type", when=_is_completion)

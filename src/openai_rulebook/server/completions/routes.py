@@ -4,7 +4,9 @@ Replies come from the scripted model (``core.scripted_model``): the same prompt 
 ``max_tokens`` with ``finish_reason: "length"``. Prompt tokens are cl100k's, the encoding of gpt-3.5-turbo-instruct,
 so the context-length edge is exact for it. Checks in the live API's order as far as real traffic shows it: the
 required fields, the model (unknown: 404 ``model_not_found``; a chat model: 404 naming v1/chat/completions; an
-embedding or moderation model: 403), the parameters, then the context length.
+embedding or moderation model: 403), the parameters (first the spec's types and bounds, ``request.py``; a body
+refused for two members names the first in the spec's order, as live: max_tokens before temperature), then the
+context length.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from openai_rulebook.server.chat.params import check_temperature, check_top_p
 from openai_rulebook.server.completions.objects import Choice, build_choices, completion, stream_events
+from openai_rulebook.server.completions.request import check_create
 from openai_rulebook.server.core import sse, tokens
 from openai_rulebook.server.core.errors import APIError
 from openai_rulebook.server.core.faults import Fault, Rules, RulesDep, register
@@ -24,6 +27,7 @@ from openai_rulebook.server.core.state import StateDep
 from openai_rulebook.server.core.variants import Variant, register_variant
 from openai_rulebook.server.requests.bodies import json_body
 
+ENDPOINTS = "completions.endpoints_exist"
 REQUIRED = "completions.required_fields"
 BEST_OF = "completions.best_of"
 LOGPROBS = "completions.logprobs_max"
@@ -50,6 +54,9 @@ CHOICES_INTERLEAVED = "completions.stream_choices_interleaved"
 CHUNK_EXTRA_FIELD = "completions.chunk_extra_field"
 
 register(
+    Fault("completions.refuse_token_prompts", rule=ENDPOINTS,
+          description="a prompt of token ids (one array of integers, or an array of them) is refused with 400 as "
+                      "an invalid prompt; string prompts are answered"),
     Fault("completions.accept_missing_prompt", rule=REQUIRED,
           description="a completion without prompt is accepted (the prompt is <|endoftext|>); a missing model is "
                       "still refused"),
@@ -118,21 +125,7 @@ class CreateCompletionRequest(BaseModel):
     seed: Any = None
 
 
-def _integer(value: Any, name: str, default: int | None, low: int, high: int | None = None) -> int | None:
-    """An optional integer parameter within ``low..high``; out of range is a 400 naming it (no rule of its own)."""
-    if value is None:
-        return default
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise APIError(400, f"Invalid type for '{name}': expected an integer, but got {type(value).__name__}.",
-                       param=name, code="invalid_type")
-    if value < low or (high is not None and value > high):
-        bound = f">= {low}" if value < low else f"<= {high}"
-        raise APIError(400, f"Invalid '{name}': expected a value {bound}, but got {value} instead.", param=name,
-                       code="integer_below_min_value" if value < low else "integer_above_max_value")
-    return value
-
-
-def _prompts(value: Any) -> list[tuple[str, int]]:
+def _prompts(rules: Rules, value: Any) -> list[tuple[str, int]]:
     """Each prompt as (text, tokens): a string, an array of strings, one token array or an array of token arrays."""
     def of_tokens(ids: list[int]) -> tuple[str, int]:
         bad = next((t for t in ids if not 0 <= t <= tokens.encoding().max_token_value), None)
@@ -147,9 +140,11 @@ def _prompts(value: Any) -> list[tuple[str, int]]:
         kinds = set(map(type, value))
         if kinds == {str}:
             return [(text, tokens.count(text)) for text in value]
-        if kinds == {int}:
+        # the fault: prompts of token ids refused as if no such form existed (string prompts still work)
+        if kinds == {int} and rules.behaviour(ENDPOINTS, True, False):
             return [of_tokens(value)]
-        if kinds == {list} and all(item and set(map(type, item)) == {int} for item in value):
+        if kinds == {list} and all(item and set(map(type, item)) == {int} for item in value) and \
+                rules.behaviour(ENDPOINTS, True, False):
             return [of_tokens(item) for item in value]
     raise APIError(400, "Invalid 'prompt': expected a string, an array of strings, an array of integers or an array "
                         "of arrays of integers.", param="prompt", code="invalid_type")
@@ -176,19 +171,18 @@ async def create_completion(
     model = _model(rules, body.model)
     rules.enforce(REQUIRED, body.prompt is not None, param="prompt", code="missing_required_parameter",
                   message="You must provide a prompt parameter.")
-    prompts = _prompts(END_OF_TEXT if body.prompt is None else body.prompt)
-    max_tokens = _integer(body.max_tokens, "max_tokens", DEFAULT_MAX_TOKENS, 0)
-    n = _integer(body.n, "n", 1, 1, 128)
+    # the spec's types and bounds (request.py), then what the other rules say, each under its rule
+    check_create(body.model_dump())
+    prompts = _prompts(rules, END_OF_TEXT if body.prompt is None else body.prompt)
+    max_tokens: int = DEFAULT_MAX_TOKENS if body.max_tokens is None else body.max_tokens
+    n: int = 1 if body.n is None else body.n
     # R03.5.2 (and the spec for top_p) names chat and legacy completions: one rule, check and fault for both
     check_temperature(rules, {"temperature": body.temperature})
     check_top_p(rules, {"top_p": body.top_p})
     stream = body.stream is True
     if body.logprobs is not None:
-        if not isinstance(body.logprobs, int) or isinstance(body.logprobs, bool):
-            raise APIError(400, "Invalid type for 'logprobs': expected an integer.", param="logprobs",
-                           code="invalid_type")
         rules.enforce_range(LOGPROBS, body.logprobs, 0, 5, param="logprobs", name="logprobs")
-    best_of = _integer(body.best_of, "best_of", None, 0, 20)
+    best_of: int | None = body.best_of
     if best_of is not None:
         rules.enforce(BEST_OF, not (stream and best_of > 1), broken_ok=not (stream and best_of > 1),
                       param="best_of", message="Cannot stream results with best_of > 1.")

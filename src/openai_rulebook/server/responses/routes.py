@@ -1,8 +1,9 @@
 """The Responses API routes: create, retrieve, delete, cancel, input items.
 
-Create checks the request (model, ranges, include values, metadata, reasoning effort, truncation, the previous
-response) and answers with the response; ``stream: true`` streams it (``stream.py``), ``background: true`` stores it
-``queued`` and lets the clock move it on (``objects.py``). ``store: false`` responses are answered and forgotten.
+Create holds the request to the spec's schema (``request.py``), then checks what the catalog's rules say (model,
+ranges, include values, metadata, reasoning effort, truncation, the previous response) and answers with the
+response; ``stream: true`` streams it (``stream.py``), ``background: true`` stores it ``queued`` and lets the clock
+move it on (``objects.py``). ``store: false`` responses are answered and forgotten.
 Each check states its catalog rule through ``Rules``, which is where faults act.
 """
 
@@ -25,6 +26,7 @@ from openai_rulebook.server.metadata.pairs import check_metadata
 from openai_rulebook.server.requests.bodies import json_body
 from openai_rulebook.server.responses import generation
 from openai_rulebook.server.responses.objects import QUEUED_SECONDS, RUNNING_SECONDS, Response
+from openai_rulebook.server.responses.request import INCLUDE, check_create, check_retrieve_query
 from openai_rulebook.server.responses.stream import events
 
 ENDPOINTS_EXIST = "responses.endpoints_exist"
@@ -53,12 +55,6 @@ MAX_OUTPUT_TOKENS_MINIMUM = 16
 TOP_LOGPROBS_MAX = 20
 TEMPERATURE_MAX = 2.0
 TOP_P_MAX = 1.0
-#: the spec's IncludeEnum
-INCLUDE = ("file_search_call.results", "web_search_call.results", "web_search_call.action.sources",
-           "message.input_image.image_url", "computer_call_output.output.image_url", "code_interpreter_call.outputs",
-           "reasoning.encrypted_content", "message.output_text.logprobs")
-EFFORTS = ("none", "minimal", "low", "medium", "high")
-TRUNCATIONS = ("auto", "disabled")
 #: how far a fault lets a float parameter past its bounds
 FLOAT_SLACK = 0.5
 
@@ -207,18 +203,11 @@ def _check_request(body: dict[str, Any], model: model_table.Model, rules: Rules)
         if model.kind != "reasoning":
             raise APIError(400, "Unsupported parameter: 'reasoning.effort' is not supported with this model.",
                            param="reasoning.effort", code="unsupported_parameter")
-        if effort not in EFFORTS:
-            raise APIError(400, f"Invalid value: {effort!r}. Supported values are: {', '.join(EFFORTS)}.",
-                           param="reasoning.effort", code="invalid_value")
         if model.id == "gpt-5-pro":
             rules.enforce(GPT5_PRO_EFFORT, effort == "high", broken_ok=effort in ("low", "medium", "high"),
                           param="reasoning.effort", code="unsupported_value",
                           message=f"Unsupported value: '{effort}' is not supported with the 'gpt-5-pro' model. "
                                   "Supported values are: 'high'.")
-    truncation = body.get("truncation")
-    if truncation is not None and truncation not in TRUNCATIONS:
-        raise APIError(400, f"Invalid value: {truncation!r}. Supported values are: 'auto' and 'disabled'.",
-                       param="truncation", code="invalid_value")
     if body.get("background") is True and body.get("store") is False:
         raise APIError(400, "Background mode requires store to be true.", param="background")
 
@@ -278,6 +267,7 @@ async def create_response(
     rules: RulesDep,
 ) -> Any:
     body = request_body.model_dump()
+    check_create(body)
     model = _model(body)
     _check_request(body, model, rules)
     metadata = check_metadata(rules, body.get("metadata"))
@@ -323,8 +313,9 @@ async def create_response(
 
 
 @router.get("/{response_id}")
-async def retrieve_response(response_id: str, state: StateDep, responses: ResponsesDep,
+async def retrieve_response(response_id: str, request: Request, state: StateDep, responses: ResponsesDep,
                             rules: RulesDep) -> dict[str, Any]:
+    check_retrieve_query(request.query_params)
     return _render(_get(responses, response_id).settle(state.clock.now()), rules, retrieved=True)
 
 
