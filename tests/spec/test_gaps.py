@@ -139,3 +139,38 @@ def test_documented_bare_error_expects_the_envelope(
     assert validator.validate(body=envelope, **kwargs) == []
     assert validator.validate(body=envelope["error"], **kwargs) != []  # the bare object is what is wrong now
     assert raw_validator.validate(body=envelope, **kwargs) != []
+
+
+SEGMENT = {"id": 0, "seek": 0, "start": 0.0, "end": 1.0, "text": " Hi.", "tokens": [50364, 2421, 13],
+           "temperature": 0.0, "avg_logprob": -0.2, "compression_ratio": 0.6, "no_speech_prob": 0.01}
+VERBOSE = {"task": "transcribe", "language": "english", "duration": 1.0, "text": "Hi.", "segments": [SEGMENT]}
+
+
+@pytest.mark.parametrize("path", ["/v1/audio/transcriptions", "/v1/audio/translations"])
+def test_verbose_audio_json_matches_one_alternative(
+    validator: ResponseValidator, raw_validator: ResponseValidator, path: str
+) -> None:
+    assert check(validator, VERBOSE, "POST", path) == []
+    assert check(validator, {"text": "Hi."}, "POST", path) == []
+    assert check(raw_validator, VERBOSE, "POST", path) != []  # valid as plain and as verbose: oneOf fails
+    # the verbose schema still holds: a segment without its tokens, or a verbose body without language, fails
+    assert check(validator, {**VERBOSE, "segments": [{**SEGMENT, "tokens": None}]}, "POST", path) != []
+    assert check(validator, {key: value for key, value in VERBOSE.items() if key != "language"}, "POST", path) != []
+
+
+@pytest.mark.parametrize("path", ["/v1/audio/transcriptions", "/v1/audio/translations"])
+def test_audio_text_formats_are_text_plain(
+    validator: ResponseValidator, raw_validator: ResponseValidator, path: str
+) -> None:
+    kwargs = dict(method="POST", path=path, status=200, content_type="text/plain; charset=utf-8", body=None)
+    assert validator.validate(**kwargs) == []
+    assert [problem.kind for problem in raw_validator.validate(**kwargs)] == ["content-type"]
+    assert validator.validate(**{**kwargs, "content_type": "text/html"}) != []
+
+
+def test_paused_fine_tuning_job(validator: ResponseValidator, raw_validator: ResponseValidator) -> None:
+    paused = {**FINE_TUNING_JOB, "status": "paused", "finished_at": None}
+    path = "/v1/fine_tuning/jobs/ftjob-abc123/pause"
+    assert check(validator, paused, "POST", path) == []
+    assert "/status" in {problem.instance_path for problem in check(raw_validator, paused, "POST", path)}
+    assert check(validator, {**paused, "status": "sleeping"}, "POST", path) != []

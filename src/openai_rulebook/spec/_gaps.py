@@ -7,9 +7,12 @@ after the fact. A gap whose patch finds nothing to change is not reported as app
 Three families: what the live API does and the spec does not say (``list-page-null-cursor-ids``,
 ``unwrapped-error-schema``, ``file-batch-object-type``); spec drift, where the spec gives a field a type without
 null and the real API sends null (``null-drift-*``: each names the recorded exchanges that show it, and the
-validator reports every such null it lets through, so drift is counted, not hidden); and places where the spec, which declares OpenAPI 3.1 (JSON Schema 2020-12), is
-still written in an older dialect that 2020-12 reads otherwise than its authors meant, so that responses the
-live API rightly sends would fail (``openapi30-*``, ``draft2019-*``).
+validator reports every such null it lets through, so drift is counted, not hidden); and places where the spec,
+which declares OpenAPI 3.1 (JSON Schema 2020-12), is still written in an older dialect that 2020-12 reads otherwise
+than its authors meant, so that responses the live API rightly sends would fail (``openapi30-*``, ``draft2019-*``).
+A few more mend the spec where it contradicts itself: a oneOf whose alternatives overlap (``input-item-one-of``,
+``audio-json-one-of``), and an example the schema forbids (``fine-tuning-job-paused``, where no recording shows the
+live API either way: its reason says so).
 """
 
 from __future__ import annotations
@@ -378,6 +381,57 @@ def _speech_audio_types(editor: SpecEditor) -> list[str]:
     return [pointer(parts)]
 
 
+#: the plain JSON form of each audio operation's 200 (only ``text`` is required, and it is open)
+_AUDIO_PLAIN_JSON = (("/audio/transcriptions", "CreateTranscriptionResponseJson"),
+                     ("/audio/translations", "CreateTranslationResponseJson"))
+
+
+def _audio_text_formats(editor: SpecEditor) -> list[str]:
+    changed = []
+    for spec_path, _ in _AUDIO_PLAIN_JSON:
+        parts = ("paths", spec_path, "post", "responses", "200", "content")
+        try:
+            content = editor.get(parts)
+        except (KeyError, IndexError, TypeError):
+            continue
+        if isinstance(content, dict) and "text/plain" not in content:
+            editor.set(parts, {**content, "text/plain": {"schema": {"type": "string"}}})
+            changed.append(pointer(parts))
+    return changed
+
+
+def _audio_json_one_of(editor: SpecEditor) -> list[str]:
+    """The plain form excludes ``duration``, which every richer form (verbose, diarized) requires: then exactly one
+    alternative matches, as oneOf means, and a verbose body is still held to the verbose schema (read as anyOf,
+    any body with a text would pass as the plain form)."""
+    changed = []
+    for spec_path, plain in _AUDIO_PLAIN_JSON:
+        parts = ("paths", spec_path, "post", "responses", "200", "content", "application/json", "schema", "oneOf")
+        try:
+            members = editor.get(parts)
+        except (KeyError, IndexError, TypeError):
+            continue
+        if not isinstance(members, list):
+            continue
+        for index, member in enumerate(members):
+            if member == {"$ref": f"#/components/schemas/{plain}"}:
+                editor.set((*parts, index), {**member, "not": {"required": ["duration"]}})
+                changed.append(pointer((*parts, index)))
+    return changed
+
+
+def _fine_tuning_job_paused(editor: SpecEditor) -> list[str]:
+    parts = ("components", "schemas", "FineTuningJob", "properties", "status")
+    try:
+        schema = editor.get(parts)
+    except (KeyError, IndexError, TypeError):
+        return []
+    if not isinstance(schema, dict) or "paused" in schema.get("enum", ["paused"]):
+        return []
+    editor.set(parts, {**schema, "enum": [*schema["enum"], "paused"]})
+    return [pointer(parts)]
+
+
 def _not_required(entries: tuple[tuple[Parts, tuple[str, ...]], ...]) -> Callable[[SpecEditor], list[str]]:
     """Drop members from the ``required`` list of the schema at each pointer."""
 
@@ -552,6 +606,10 @@ SPEECH_AUDIO_TYPES = ("audio/mpeg", "audio/opus", "audio/aac", "audio/flac", "au
 _DOTNET_CHAT_STORE = "openai/openai-dotnet:tests/SessionRecords/ChatStoreTests/"
 _DOTNET_CHAT_STORE_COMMIT = "@b3b4bbbc31cebef0f4978071d586856360173c89"
 
+_DOTNET_TRANSCRIPTION = "openai/openai-dotnet:tests/SessionRecords/TranscriptionTests/"
+_DOTNET_TRANSLATION = "openai/openai-dotnet:tests/SessionRecords/TranslationTests/"
+_DOTNET_AUDIO_COMMIT = "@849cbde35efc08d9adcf2236da7159445ae668bc"
+
 KNOWN_GAPS: tuple[KnownGap, ...] = (
     KnownGap(
         id="stored-chat-completion-message",
@@ -583,6 +641,53 @@ KNOWN_GAPS: tuple[KnownGap, ...] = (
         apply=_speech_audio_types,
         evidence=("audio.jsonl crmne/ruby_llm:spec/fixtures/vcr_cassettes/speech_basic_functionality_openai_gpt-4o-"
                   "mini-tts_can_speak.yml@fb5a49bf04da78d3e74496431ad1c99df5e7e5f0 seq 0",),
+    ),
+    KnownGap(
+        id="audio-text-formats",
+        reason=(
+            "createTranscription and createTranslation offer response_format text, srt and vtt, but document their "
+            "200 only as application/json (and text/event-stream); the real API answers those formats as "
+            "text/plain; charset=utf-8 (the transcript, SubRip or WebVTT text), in every recording of them "
+            "(2023-05 to 2025-11). text/plain is added as a documented media type holding a string."
+        ),
+        apply=_audio_text_formats,
+        evidence=(*(f"audio.jsonl {_DOTNET_TRANSCRIPTION}TranscriptionFormatsWork(%{fmt}%).json{_DOTNET_AUDIO_COMMIT}"
+                    " seq 0" for fmt in ("text", "srt", "vtt")),
+                  f"audio.jsonl {_DOTNET_TRANSLATION}TranslationFormatsWork(%srt%).json{_DOTNET_AUDIO_COMMIT} seq 0",
+                  "audio.jsonl DataDog/dd-trace-py:tests/contrib/openai/cassettes/atranslate.yaml"
+                  "@b4eb548f03acf07ba3657e70db8cf9396f088e59 seq 0"),
+    ),
+    KnownGap(
+        id="audio-json-one-of",
+        reason=(
+            "createTranscription's 200 is a oneOf of the plain, diarized and verbose JSON forms, and "
+            "createTranslation's of the plain and verbose forms, but the plain form requires only text and is "
+            "open, so every verbose or diarized body (which also has a text) is valid under two alternatives and "
+            "fails oneOf: every recorded verbose_json and diarized_json answer does (44 transcriptions, 3 "
+            "translations, 2023-05 to 2026-08). The plain alternative is patched to exclude duration, which the "
+            "verbose and diarized forms require and no plain answer carries, so exactly one alternative matches "
+            "and a verbose body is still held to the verbose schema."
+        ),
+        apply=_audio_json_one_of,
+        evidence=(f"audio.jsonl {_DOTNET_TRANSCRIPTION}TimestampsWork(Default).json{_DOTNET_AUDIO_COMMIT} seq 0",
+                  f"audio.jsonl {_DOTNET_TRANSLATION}TranslationFormatsWork(%verbose_json%).json"
+                  f"{_DOTNET_AUDIO_COMMIT} seq 0",
+                  "audio.jsonl DataDog/dd-trace-py:tests/contrib/openai/cassettes/transcribe.yaml"
+                  "@b4eb548f03acf07ba3657e70db8cf9396f088e59 seq 0",
+                  "audio.jsonl crmne/ruby_llm:spec/fixtures/vcr_cassettes/transcription_basic_functionality_openai_"
+                  "gpt-4o-transcribe-diarize_can_transcribe_audio.yml@fb5a49bf04da78d3e74496431ad1c99df5e7e5f0 seq 0"),
+    ),
+    KnownGap(
+        id="fine-tuning-job-paused",
+        reason=(
+            "The spec has pauseFineTuningJob and resumeFineTuningJob, and its own example answer to a pause says "
+            "status: paused, but FineTuningJob's status enum has no 'paused', so a paused job has no valid status. "
+            "No real evidence either way: no recording pauses a job (fine_tuning.jsonl, 2025-06 to 2025-09, has "
+            "creates, cancels, lists, events and checkpoints only). The harness follows the spec's example and "
+            "the catalog (fine_tuning.pause_resume, whose disputed text records this); 'paused' is added to the "
+            "enum."
+        ),
+        apply=_fine_tuning_job_paused,
     ),
     KnownGap(
         id="list-page-null-cursor-ids",
