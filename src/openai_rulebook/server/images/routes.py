@@ -106,7 +106,9 @@ class Job:
         text_tokens = max(1, len(self.prompt) // 4)  # about four characters a token; loading a tokenizer costs seconds
         image_in = 194 * self.input_images
         width, height = table.dimensions(self.size)
-        per_image = table.OUTPUT_TOKENS[self.resolved("quality")] * (3 if width != height else 2) // 2
+        # a dall-e quality (standard, hd) reaches a gpt-image model only under a fault: count it as medium
+        quality = self.resolved("quality")
+        per_image = table.OUTPUT_TOKENS.get(quality, table.OUTPUT_TOKENS["medium"]) * (3 if width != height else 2) // 2
         output = per_image * self.n
         usage: dict[str, Any] = {
             "input_tokens": text_tokens + image_in,
